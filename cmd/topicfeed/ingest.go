@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/topicfeed/topicfeed/refresh"
+	"github.com/topicfeed/topicfeed/store"
+)
+
+func runIngest(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("ingest")
+	quiet := fs.Bool("q", false, "no progress bar")
+	paths, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return &exitError{exitBadConfig, errors.New("no PATH given (files, folders or - for stdin)")}
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	db, ing, err := e.openIngester(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var bar *progressbar.ProgressBar
+	progress := func(done, total int) {
+		if bar == nil && total >= 20 {
+			bar = newBar(e, total, *quiet)
+		}
+		if bar != nil {
+			bar.Set(done)
+		}
+	}
+	reject := func(err error) {
+		if bar != nil {
+			bar.Clear()
+		}
+		fmt.Fprintln(e.stderr, "rejected:", err)
+	}
+	res, err := ing.Files(ctx, paths, e.stdin, reject, progress)
+	if bar != nil {
+		bar.Finish()
+		fmt.Fprintln(e.stderr)
+	}
+	fmt.Fprintf(e.stdout, "%d files: %d new, %d updated, %d merged as duplicates, %d unchanged, %d rejected\n",
+		res.Files, res.New, res.Updated, res.Merged, res.Unchanged, res.Rejected)
+	if err != nil {
+		return err
+	}
+	if res.Rejected > 0 {
+		return errQuiet
+	}
+	return nil
+}
+
+// newBar shows progress only to a person: nil when stderr is not a terminal.
+func newBar(e *env, total int, quiet bool) *progressbar.ProgressBar {
+	f, ok := e.stderr.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription("ingesting"), progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(100_000_000))
+}
+
+// openIngester opens the database and brings its sources and topics in
+// line with the config, recomputing topics whose rules changed.
+func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, error) {
+	db, err := store.Open(ctx, e.cfg.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	topics := e.cfg.FeedTopics()
+	sources := e.cfg.FeedSources()
+	if err := db.SyncSources(ctx, sources); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if err := db.SyncTopics(ctx, topics); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, &refresh.Ingester{DB: db, Topics: topics, NearDistance: e.cfg.NearDuplicateDistance(),
+		Sources: sources, Log: e.log}, nil
+}

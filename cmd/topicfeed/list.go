@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/topicfeed/topicfeed/store"
+)
+
+func runCheck(_ context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("check"), args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	where := e.cfg.File
+	if where == "" {
+		where = "built-in defaults (no " + "topicfeed.yaml" + ")"
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (%d sources, %d topics)\n", where, len(e.cfg.Sources), len(e.cfg.FeedTopics()))
+	return nil
+}
+
+func runTopics(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("topics"), args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, e.cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	topics := e.cfg.FeedTopics()
+	if err := db.SyncTopics(ctx, topics); err != nil {
+		return err
+	}
+	stats, err := db.TopicStats(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TOPIC\tITEMS\tLAST ITEM\tTITLE")
+	for _, t := range topics {
+		s := stats[t.Name]
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", t.Name, s.Items, when(s.LastUpdate), t.Title)
+	}
+	return w.Flush()
+}
+
+func runSources(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("sources"), args); err != nil {
+		return err
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, e.cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SyncSources(ctx, e.cfg.FeedSources()); err != nil {
+		return err
+	}
+	srcs, err := db.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SOURCE\tITEMS\tLAST FETCH\tSTATUS\tNEXT DUE\tLAST ERROR\tLOCATION")
+	for _, s := range srcs {
+		loc := s.URL
+		if s.Path != "" {
+			loc = s.Path
+		}
+		status := fmt.Sprint(s.Status)
+		if s.Disabled {
+			status = "disabled"
+		} else if s.Status == 0 {
+			status = "-"
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Items, when(s.Fetched), status,
+			when(s.NextFetch), dash(s.Error), loc)
+	}
+	return w.Flush()
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

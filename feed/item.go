@@ -1,0 +1,47 @@
+// Package feed is topicfeed's domain: items, sources and topics, the text
+// normalisation and fingerprints that identify an item, the topic rule
+// language, and rendering of topic feeds. It knows nothing of SQL or the
+// network; the store and fetch packages produce and consume its types.
+package feed
+
+import (
+	"errors"
+	"time"
+)
+
+// Item is one article as topicfeed stores and publishes it.
+type Item struct {
+	ID int64 // store identity; stable across refreshes and restarts
+
+	GUID       string // the source's own id for the entry, if any
+	URL        string // canonical link (see CanonicalURL)
+	Title      string
+	Content    string // sanitised HTML
+	Text       string // plain text of title-less body, used for rules and fingerprints
+	Summary    string
+	Author     string
+	Categories []string
+	Published  time.Time
+	Updated    time.Time
+
+	// Sources lists every source name the item was seen in, first one first.
+	Sources []string
+}
+
+// Source is a place items come from: a remote feed URL or a local path.
+type Source struct {
+	Name     string
+	URL      string
+	Path     string
+	Interval time.Duration
+}
+
+// TopicStat summarises a stored topic for listings.
+type TopicStat struct {
+	Name       string
+	Items      int
+	LastUpdate time.Time // newest item's date; zero when empty
+}
+
+// ErrNotFound is returned when an item, topic or source does not exist.
+var ErrNotFound = errors.New("not found")

@@ -1,0 +1,244 @@
+package feed
+
+import (
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Doc is an item prepared for rule matching: the words of all its fields in
+// one stream, with an index from folded word to positions. Build it once
+// with NewDoc and match any number of rules against it; Match does not
+// allocate. A Doc is read-only after NewDoc and safe for concurrent use.
+type Doc struct {
+	folded []string    // lower-cased word at each position; "" between fields and categories
+	exact  []string    // the same word with its case, for ALL-CAPS rule words
+	field  []fieldMask // the field each position belongs to
+	first  map[string]int32
+	next   []int32 // next position holding the same folded word, or -1
+}
+
+// NewDoc tokenises an item's fields for matching (see rule.go for what a
+// word is). source is matched by source:, so pass the source names joined
+// by spaces.
+func NewDoc(title, body, source, author string, categories []string) *Doc {
+	size := len(title) + len(body) + len(source) + len(author)
+	for _, c := range categories {
+		size += len(c)
+	}
+	// English averages about six bytes a word with its separator; sizing
+	// up front saves most of the slice growth.
+	est := size/5 + 8
+	d := &Doc{
+		folded: make([]string, 0, est),
+		exact:  make([]string, 0, est),
+		field:  make([]fieldMask, 0, est),
+	}
+	bounds := make([]int, 0, est)
+	bounds = d.add(fieldTitle, title, bounds)
+	bounds = d.add(fieldBody, body, bounds)
+	bounds = d.add(fieldSource, source, bounds)
+	bounds = d.add(fieldAuthor, author, bounds)
+	for _, c := range categories {
+		bounds = d.add(fieldCategory, c, bounds)
+	}
+	d.index()
+	return d
+}
+
+// add appends the words of text, using bounds as scratch space. The
+// leading "" boundary equals no rule word, so a phrase never runs from one
+// field or category into the next.
+func (d *Doc) add(f fieldMask, text string, bounds []int) []int {
+	s := StripAccents(text)
+	if len(d.folded) > 0 {
+		d.folded = append(d.folded, "")
+		d.exact = append(d.exact, "")
+		d.field = append(d.field, f)
+	}
+	// All folded words of a field share one backing string.
+	buf := make([]byte, 0, len(s))
+	bounds = bounds[:0]
+	forEachWord(s, func(i, j int) {
+		d.exact = append(d.exact, s[i:j])
+		d.field = append(d.field, f)
+		bounds = append(bounds, len(buf))
+		buf = appendLower(buf, s[i:j])
+	})
+	folded := string(buf)
+	for k, i := range bounds {
+		j := len(folded)
+		if k+1 < len(bounds) {
+			j = bounds[k+1]
+		}
+		d.folded = append(d.folded, folded[i:j])
+	}
+	return bounds
+}
+
+// index chains the positions of each folded word, built backwards so that
+// every chain runs in text order.
+func (d *Doc) index() {
+	d.first = make(map[string]int32, len(d.folded))
+	d.next = make([]int32, len(d.folded))
+	for i := len(d.folded) - 1; i >= 0; i-- {
+		w := d.folded[i]
+		d.next[i] = -1
+		if w == "" {
+			continue
+		}
+		if j, ok := d.first[w]; ok {
+			d.next[i] = j
+		}
+		d.first[w] = int32(i)
+	}
+}
+
+// has reports whether leaf n occurs in one of its fields.
+func (d *Doc) has(n *node) bool {
+	p, ok := d.first[n.words[0].folded]
+	if !ok {
+		return false
+	}
+	for ; p >= 0; p = d.next[p] {
+		if d.field[p]&n.fields != 0 && d.matchAt(int(p), n.words) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Doc) matchAt(p int, ws []word) bool {
+	if p+len(ws) > len(d.folded) {
+		return false
+	}
+	for i, w := range ws {
+		if d.folded[p+i] != w.folded || w.exact != "" && d.exact[p+i] != w.exact {
+			return false
+		}
+	}
+	return true
+}
+
+// Match reports whether the rule accepts d.
+func (r *Rule) Match(d *Doc) bool {
+	return r.root.eval(d)
+}
+
+func (n *node) eval(d *Doc) bool {
+	switch n.op {
+	case opAnd:
+		for _, k := range n.kids {
+			if !k.eval(d) {
+				return false
+			}
+		}
+		return true
+	case opOr:
+		for _, k := range n.kids {
+			if k.eval(d) {
+				return true
+			}
+		}
+		return false
+	case opNot:
+		return !n.kids[0].eval(d)
+	}
+	return d.has(n)
+}
+
+// Explain lists the leaves of the rule found in d, in rule order and
+// without repeats, in canonical form with any field prefix ("title:tariffs",
+// "\"United States\""). A leaf under an odd number of NOTs is listed as
+// "NOT leaf", so an operator can see why an item was excluded. It reports
+// leaves whether or not the whole rule matches.
+func (r *Rule) Explain(d *Doc) []string {
+	var out []string
+	r.root.explain(d, false, &out)
+	return out
+}
+
+func (n *node) explain(d *Doc, neg bool, out *[]string) {
+	switch n.op {
+	case opLeaf:
+		if !d.has(n) {
+			return
+		}
+		s := n.leafString()
+		if neg {
+			s = "NOT " + s
+		}
+		if !slices.Contains(*out, s) {
+			*out = append(*out, s)
+		}
+	case opNot:
+		n.kids[0].explain(d, !neg, out)
+	default:
+		for _, k := range n.kids {
+			k.explain(d, neg, out)
+		}
+	}
+}
+
+// isWordRune includes every rune FTS5's unicode61 tokenizer keeps in a token
+// (letters, numbers, private use) so FTSQuery stays a superset, and marks,
+// which StripAccents leaves only where they are part of a script's letters.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
+}
+
+// forEachWord calls fn with the byte bounds of each word of s.
+func forEachWord(s string, fn func(i, j int)) {
+	start := -1
+	for i, r := range s {
+		switch {
+		case isWordRune(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			fn(start, i)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		fn(start, len(s))
+	}
+}
+
+// appendLower appends w lower-cased rune by rune, as strings.ToLower (and so
+// Fold) does.
+func appendLower(buf []byte, w string) []byte {
+	for _, r := range w {
+		buf = utf8.AppendRune(buf, unicode.ToLower(r))
+	}
+	return buf
+}
+
+// ruleWords splits a rule term or phrase into words, marking the ALL-CAPS
+// ones of 2–4 letters as case-sensitive.
+func ruleWords(text string) []word {
+	s := StripAccents(text)
+	var ws []word
+	forEachWord(s, func(i, j int) {
+		w := word{folded: string(appendLower(nil, s[i:j]))}
+		if isAcronym(s[i:j]) {
+			w.exact = s[i:j]
+		}
+		ws = append(ws, w)
+	})
+	return ws
+}
+
+func isAcronym(w string) bool {
+	n := utf8.RuneCountInString(w)
+	if n < 2 || n > 4 {
+		return false
+	}
+	for _, r := range w {
+		if !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}

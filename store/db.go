@@ -1,0 +1,179 @@
+// Package store keeps topicfeed's items, sources and topics in SQLite. It
+// owns every SQL statement, the schema and its migrations; other packages
+// see only feed types.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is an open topicfeed database.
+type DB struct {
+	db   *sql.DB
+	path string
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	// busy_timeout lets a cron refresh and the daemon share the file: a
+	// writer waits for the other instead of failing with "database is locked".
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	d := &DB{db: sdb, path: path, Now: time.Now}
+	if err := d.init(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return d, nil
+}
+
+func (d *DB) init(ctx context.Context) error {
+	var mode string
+	if err := d.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	return d.migrate(ctx)
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path is the database file.
+func (d *DB) Path() string { return d.path }
+
+// Ping answers whether the database can be read, for /healthz.
+func (d *DB) Ping(ctx context.Context) error {
+	var n int
+	return d.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// migrate applies each embedded migration newer than PRAGMA user_version,
+// each in its own transaction, so a crash leaves the schema at a version.
+func (d *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var version int
+	if err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(names) {
+		return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		body, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		err = d.transact(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", strings.TrimPrefix(names[i], "migrations/"), err)
+		}
+	}
+	return nil
+}
+
+// transact runs fn in a transaction, rolling back on error or panic.
+func (d *DB) transact(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ErrNotFound is feed.ErrNotFound, so callers need not import store.
+var ErrNotFound = feed.ErrNotFound
+
+// Changes sends on the returned channel whenever anything, in this process
+// or another (a cron refresh), commits to the database. It polls SQLite's
+// data_version on a connection of its own, which changes exactly when
+// other connections commit, so caches can be dropped without per-request SQL.
+func (d *DB) Changes(ctx context.Context, every time.Duration) (<-chan struct{}, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	version := func() (int64, error) {
+		var v int64
+		err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+		return v, err
+	}
+	last, err := version()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	out := make(chan struct{}, 1)
+	go func() {
+		defer conn.Close()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			v, err := version()
+			if err != nil || v == last {
+				continue
+			}
+			last = v
+			select {
+			case out <- struct{}{}:
+			default: // a change is already pending
+			}
+		}
+	}()
+	return out, nil
+}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+// IngestOptions says how a batch is deduplicated and classified.
+type IngestOptions struct {
+	Topics []*feed.Topic
+	// NearDistance is the SimHash distance for near-duplicates; 0 disables.
+	NearDistance int
+	// Fetch, when set, is the source's new fetch state, stored in the same
+	// transaction as the items so a failed store never leaves validators
+	// that would make the next fetch a 304 hiding lost items.
+	Fetch *FetchState
+}
+
+// IngestResult counts what a batch did.
+type IngestResult struct {
+	New, Updated, Merged, Unchanged int
+}
+
+func (r *IngestResult) Add(o IngestResult) {
+	r.New += o.New
+	r.Updated += o.Updated
+	r.Merged += o.Merged
+	r.Unchanged += o.Unchanged
+}
+
+// Ingest stores items seen in source, in one transaction: each item is new,
+// an update of an entry already stored, or a duplicate merged into the first
+// copy. Running it twice on the same items changes nothing.
+func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt IngestOptions) (IngestResult, error) {
+	var res IngestResult
+	err := d.transact(ctx, func(tx *sql.Tx) error {
+		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano()}
+		src, err := ensureSource(ctx, tx, source, d.Now().Unix())
+		if err != nil {
+			return err
+		}
+		ing.source, ing.sourceName = src, source
+		res = IngestResult{}
+		for i := range items {
+			if err := ing.one(ctx, &items[i], &res); err != nil {
+				return fmt.Errorf("item %q: %w", items[i].Title, err)
+			}
+		}
+		if opt.Fetch != nil {
+			return saveFetchState(ctx, tx, src, opt.Fetch)
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("store %s: %w", source, err)
+	}
+	return res, nil
+}
+
+type ingester struct {
+	tx         *sql.Tx
+	opt        IngestOptions
+	now        int64
+	source     int64
+	sourceName string
+}
+
+// one classifies and stores a single item, strongest identity first.
+func (g *ingester) one(ctx context.Context, it *feed.Item, res *IngestResult) error {
+	fp := feed.NewFingerprint(it.Title, it.Text)
+	if it.GUID != "" {
+		done, err := g.byGUID(ctx, it, fp, res)
+		if done || err != nil {
+			return err
+		}
+	}
+	if it.URL != "" {
+		done, err := g.byURL(ctx, it, fp, res)
+		if done || err != nil {
+			return err
+		}
+	}
+	var id int64
+	err := g.tx.QueryRowContext(ctx, `SELECT id FROM items WHERE content_hash = ? LIMIT 1`, fp.Hash).Scan(&id)
+	if err == nil {
+		res.Merged++
+		return g.merge(ctx, id, it, fp, "hash: same normalised text")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if g.opt.NearDistance > 0 {
+		id, why, err := g.nearest(ctx, fp)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			res.Merged++
+			return g.merge(ctx, id, it, fp, "near: "+why)
+		}
+	}
+	res.New++
+	return g.insert(ctx, it, fp)
+}
+
+// byGUID handles an entry this source has sent before under the same guid.
+func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
+	var sid, itemID int64
+	var hash, reason string
+	err := g.tx.QueryRowContext(ctx,
+		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND guid = ?`,
+		g.source, it.GUID).Scan(&sid, &itemID, &hash, &reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
+}
+
+// byURL joins an item whose canonical link is already stored: from this
+// source it is the same entry (maybe edited); from another, a duplicate.
+func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
+	var sid, itemID int64
+	var hash, reason string
+	err := g.tx.QueryRowContext(ctx,
+		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND url = ? LIMIT 1`,
+		g.source, it.URL).Scan(&sid, &itemID, &hash, &reason)
+	if err == nil {
+		return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	err = g.tx.QueryRowContext(ctx,
+		`SELECT item_id FROM sightings WHERE url = ? LIMIT 1`, it.URL).Scan(&itemID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	res.Merged++
+	return true, g.merge(ctx, itemID, it, fp, "url: same canonical link")
+}
+
+// revisit handles a sighting seen again: unchanged, or edited. An edit of
+// the copy the item was made from updates the item; an edit of a merged
+// copy only updates that copy's hash, since the first copy stays.
+func (g *ingester) revisit(ctx context.Context, sid, itemID int64, hash, reason string, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
+	if hash == fp.Hash {
+		res.Unchanged++
+		return nil
+	}
+	res.Updated++
+	if _, err := g.tx.ExecContext(ctx, `UPDATE sightings SET hash = ?, seen = ? WHERE id = ?`, fp.Hash, g.now, sid); err != nil {
+		return err
+	}
+	if reason != "new" {
+		return nil
+	}
+	return g.update(ctx, itemID, it, fp)
+}
+
+// nearest finds the closest stored near-duplicate through the LSH band
+// index, confirming each candidate with feed.Similar.
+func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, string, error) {
+	keys := fp.BandKeys()
+	if len(keys) == 0 {
+		return 0, "", nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	q := `SELECT i.id, i.content_hash, i.simhash, i.minhash FROM items i WHERE i.id IN (
+		SELECT DISTINCT item_id FROM item_bands WHERE key IN (?` + strings.Repeat(",?", len(keys)-1) + `)) ORDER BY i.id`
+	rows, err := g.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, "", err
+	}
+	defer rows.Close()
+	var best int64
+	bestDist, bestWhy := 65, ""
+	for rows.Next() {
+		var id int64
+		var sim int64
+		var blob []byte
+		var c feed.Fingerprint
+		if err := rows.Scan(&id, &c.Hash, &sim, &blob); err != nil {
+			return 0, "", err
+		}
+		c.SimHash = uint64(sim)
+		if c.MinHash, err = feed.UnmarshalMinHash(blob); err != nil {
+			return 0, "", fmt.Errorf("item %d: %w", id, err)
+		}
+		ok, why := feed.Similar(fp, c, g.opt.NearDistance)
+		if dist := feed.Hamming(fp.SimHash, c.SimHash); ok && dist < bestDist {
+			best, bestDist, bestWhy = id, dist, fmt.Sprintf("item %d: %s", id, why)
+		}
+	}
+	return best, bestWhy, rows.Err()
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprint) error {
+	pub, upd := times(it, g.now)
+	r, err := g.tx.ExecContext(ctx, `INSERT INTO items
+		(url, title, content, text, summary, author, categories, published, updated, created, content_hash, simhash, minhash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
+		pub, upd, g.now, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash())
+	if err != nil {
+		return err
+	}
+	id, err := r.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if err := g.sighting(ctx, id, it, fp, "new"); err != nil {
+		return err
+	}
+	if err := g.bands(ctx, id, fp); err != nil {
+		return err
+	}
+	it.ID, it.Sources = id, []string{g.sourceName}
+	return g.classify(ctx, id, it, pub)
+}
+
+// update rewrites an edited item in place: same id, new text, new updated time.
+func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint) error {
+	pub, upd := times(it, g.now)
+	if it.Updated.IsZero() || upd <= pub {
+		upd = g.now
+	}
+	_, err := g.tx.ExecContext(ctx, `UPDATE items SET url = ?, title = ?, content = ?, text = ?, summary = ?,
+		author = ?, categories = ?, updated = ?, content_hash = ?, simhash = ?, minhash = ? WHERE id = ?`,
+		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
+		upd, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash(), id)
+	if err != nil {
+		return err
+	}
+	if _, err := g.tx.ExecContext(ctx, `DELETE FROM item_bands WHERE item_id = ?`, id); err != nil {
+		return err
+	}
+	if err := g.bands(ctx, id, fp); err != nil {
+		return err
+	}
+	return g.reclassify(ctx, id)
+}
+
+// merge records a duplicate sighting of item id; the item itself stays as
+// first stored, but topics may now accept it through the new source.
+func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
+	var had int
+	err := g.tx.QueryRowContext(ctx, `SELECT count(*) FROM sightings WHERE item_id = ? AND source_id = ?`, id, g.source).Scan(&had)
+	if err != nil {
+		return err
+	}
+	if err := g.sighting(ctx, id, it, fp, reason); err != nil {
+		return err
+	}
+	if had > 0 {
+		return nil
+	}
+	return g.reclassify(ctx, id)
+}
+
+func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
+	_, err := g.tx.ExecContext(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.GUID, it.URL, fp.Hash, reason, g.now)
+	return err
+}
+
+func (g *ingester) bands(ctx context.Context, id int64, fp feed.Fingerprint) error {
+	for _, k := range fp.BandKeys() {
+		if _, err := g.tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, k, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// classify adds a new item to every topic that accepts it.
+func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64) error {
+	doc := feed.ItemDoc(it)
+	for _, t := range g.opt.Topics {
+		if !t.Accepts(doc, it.Sources) {
+			continue
+		}
+		if _, err := g.tx.ExecContext(ctx, `INSERT OR IGNORE INTO topic_items (topic, item_id, published) VALUES (?, ?, ?)`,
+			t.Name, id, pub); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reclassify recomputes a stored item's topics after an edit or a merge.
+func (g *ingester) reclassify(ctx context.Context, id int64) error {
+	it, pub, err := loadItem(ctx, g.tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := g.tx.ExecContext(ctx, `DELETE FROM topic_items WHERE item_id = ?`, id); err != nil {
+		return err
+	}
+	return g.classify(ctx, id, it, pub)
+}
+
+// times gives an item's published and updated times in unix nanoseconds,
+// defaulting to the ingest time when the source gave none.
+func times(it *feed.Item, now int64) (pub, upd int64) {
+	pub, upd = now, now
+	if !it.Published.IsZero() {
+		pub = it.Published.UnixNano()
+	}
+	upd = pub
+	if !it.Updated.IsZero() && it.Updated.UnixNano() > pub {
+		upd = it.Updated.UnixNano()
+	}
+	return pub, upd
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+const itemColumns = `i.id, i.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.published, i.updated`
+
+func scanItem(sc interface{ Scan(...any) error }) (*feed.Item, int64, error) {
+	var it feed.Item
+	var cats string
+	var pub, upd int64
+	if err := sc.Scan(&it.ID, &it.URL, &it.Title, &it.Content, &it.Text, &it.Summary, &it.Author, &cats, &pub, &upd); err != nil {
+		return nil, 0, err
+	}
+	if cats != "" {
+		it.Categories = strings.Split(cats, "\n")
+	}
+	it.Published, it.Updated = time.Unix(0, pub).UTC(), time.Unix(0, upd).UTC()
+	return &it, pub, nil
+}
+
+// loadItem reads one item with the names of every source it was seen in.
+func loadItem(ctx context.Context, q queryer, id int64) (*feed.Item, int64, error) {
+	it, pub, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items i WHERE i.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	it.Sources, err = itemSources(ctx, q, id)
+	return it, pub, err
+}
+
+func itemSources(ctx context.Context, q queryer, id int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.name FROM sightings g JOIN sources s ON s.id = g.source_id
+		WHERE g.item_id = ? GROUP BY s.id ORDER BY min(g.id)`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+// FetchState is what a fetch learnt about a source.
+type FetchState struct {
+	MovedTo      string // new URL after a permanent redirect or autodiscovery; "" keeps it
+	ETag         string
+	LastModified string
+	Status       int
+	Error        string // "" on success
+	Failures     int
+	NextFetch    time.Time
+	Disabled     bool
+	Fetched      time.Time
+}
+
+// SourceInfo is a source as stored, for `topicfeed sources` and /sources.
+type SourceInfo struct {
+	feed.Source
+	FetchState
+	Items int
+}
+
+func ensureSource(ctx context.Context, tx *sql.Tx, name string, now int64) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM sources WHERE name = ?`, name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO sources (name, created) VALUES (?, ?)`, name, now)
+	if err != nil {
+		return 0, err
+	}
+	return r.LastInsertId()
+}
+
+func saveFetchState(ctx context.Context, tx *sql.Tx, id int64, f *FetchState) error {
+	_, err := tx.ExecContext(ctx, `UPDATE sources SET
+		url = CASE WHEN ?1 <> '' THEN ?1 ELSE url END,
+		etag = ?2, last_modified = ?3, last_status = ?4, last_error = ?5, failures = ?6,
+		next_fetch = ?7, disabled = ?8, last_fetch = ?9 WHERE id = ?10`,
+		f.MovedTo, f.ETag, f.LastModified, f.Status, f.Error, f.Failures,
+		unix(f.NextFetch), f.Disabled, unix(f.Fetched), id)
+	return err
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// SyncSources makes sure every configured source has a row, keeping fetch
+// state; a configured URL that changed replaces a stored one.
+func (d *DB) SyncSources(ctx context.Context, srcs []feed.Source) error {
+	return d.transact(ctx, func(tx *sql.Tx) error {
+		for _, s := range srcs {
+			_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, url, config_url, path, created) VALUES (?1, ?2, ?2, ?3, ?4)
+				ON CONFLICT(name) DO UPDATE SET path = excluded.path,
+				url = CASE WHEN config_url <> excluded.config_url THEN excluded.url ELSE url END,
+				config_url = excluded.config_url`, s.Name, s.URL, s.Path, d.Now().Unix())
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Sources lists every stored source with its fetch state and item count.
+func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
+		s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch,
+		(SELECT count(DISTINCT item_id) FROM sightings g WHERE g.source_id = s.id)
+		FROM sources s ORDER BY s.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SourceInfo
+	for rows.Next() {
+		var s SourceInfo
+		var next, last int64
+		if err := rows.Scan(&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
+			&s.Failures, &next, &s.Disabled, &last, &s.Items); err != nil {
+			return nil, err
+		}
+		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SaveFetchState records a fetch that stored no items (a 304 or an error).
+func (d *DB) SaveFetchState(ctx context.Context, source string, f *FetchState) error {
+	return d.transact(ctx, func(tx *sql.Tx) error {
+		id, err := ensureSource(ctx, tx, source, d.Now().Unix())
+		if err != nil {
+			return err
+		}
+		return saveFetchState(ctx, tx, id, f)
+	})
+}
+
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
