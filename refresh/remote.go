@@ -26,13 +26,17 @@ type Refresher struct {
 	// Intervals gives each source's configured interval; Default otherwise.
 	Intervals map[string]time.Duration
 	Default   time.Duration
+	// OnResult, when set, sees every source's result (for metrics).
+	OnResult func(Result)
 }
 
 // Result is what refreshing one source did.
 type Result struct {
 	Source      string
+	Status      int // HTTP status; 0 for folders and failures before an answer
 	NotModified bool
 	Err         error
+	Duration    time.Duration
 	store.IngestResult
 }
 
@@ -75,7 +79,13 @@ func (r *Refresher) Pass(ctx context.Context, sources []store.SourceInfo) []Resu
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = r.one(ctx, s)
+			start := time.Now()
+			res := r.one(ctx, s)
+			res.Duration = time.Since(start)
+			if r.OnResult != nil {
+				r.OnResult(res)
+			}
+			results[i] = res
 		}()
 	}
 	wg.Wait()
@@ -91,14 +101,19 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	resp, err := r.Client.Fetch(ctx, fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
 	if err != nil {
 		res.Err = err
+		var fe *fetch.Error
+		if errors.As(err, &fe) {
+			res.Status = fe.Status
+		}
 		r.failed(ctx, s, now, err)
 		return res
 	}
+	res.Status = 200
 	state := &store.FetchState{ETag: resp.ETag, LastModified: resp.LastModified, MovedTo: resp.PermanentURL,
 		Status: 200, Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
 	if resp.NotModified {
 		res.NotModified = true
-		state.Status = 304
+		res.Status, state.Status = 304, 304
 		// A 304 may omit validators; keep the ones that earned it.
 		state.ETag, state.LastModified = cmp.Or(resp.ETag, s.ETag), cmp.Or(resp.LastModified, s.LastModified)
 		res.Err = r.Ingester.DB.SaveFetchState(ctx, s.Name, state)
