@@ -18,8 +18,11 @@ const maxBackoff = 24 * time.Hour
 
 // Refresher fetches remote sources and stores what they send.
 type Refresher struct {
-	Ingester    *Ingester
-	Client      *fetch.Client
+	Ingester *Ingester
+	Client   *fetch.Client // for config-file sources, which are trusted
+	// Untrusted fetches sources added through the admin API; it refuses
+	// private and loopback addresses unless the config allows them.
+	Untrusted   *fetch.Client
 	Concurrency int
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -98,7 +101,11 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	}
 	res := Result{Source: s.Name}
 	now := r.Now()
-	resp, err := r.Client.Fetch(ctx, fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
+	client := r.Client
+	if s.Origin != store.OriginConfig && r.Untrusted != nil {
+		client = r.Untrusted
+	}
+	resp, err := client.Fetch(ctx, fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
 	if err != nil {
 		res.Err = err
 		var fe *fetch.Error

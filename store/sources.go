@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -22,11 +23,18 @@ type FetchState struct {
 	Fetched      time.Time
 }
 
+// Origins of a source.
+const (
+	OriginConfig = "config" // from the config file: trusted
+	OriginAPI    = "api"    // added through the admin API: untrusted URLs
+)
+
 // SourceInfo is a source as stored, for `topicfeed sources` and /sources.
 type SourceInfo struct {
 	feed.Source
 	FetchState
-	Items int
+	Origin string
+	Items  int
 }
 
 func ensureSource(ctx context.Context, tx *sql.Tx, name string, now int64) (int64, error) {
@@ -82,7 +90,7 @@ func (d *DB) SyncSources(ctx context.Context, srcs []feed.Source) error {
 // Sources lists every stored source with its fetch state and item count.
 func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
-		s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch,
+		s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin,
 		(SELECT count(DISTINCT item_id) FROM sightings g WHERE g.source_id = s.id)
 		FROM sources s ORDER BY s.name`)
 	if err != nil {
@@ -94,7 +102,7 @@ func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 		var s SourceInfo
 		var next, last int64
 		if err := rows.Scan(&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
-			&s.Failures, &next, &s.Disabled, &last, &s.Items); err != nil {
+			&s.Failures, &next, &s.Disabled, &last, &s.Origin, &s.Items); err != nil {
 			return nil, err
 		}
 		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
@@ -119,4 +127,45 @@ func fromUnix(s int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(s, 0).UTC()
+}
+
+// ErrExists is returned when adding a source whose name is taken.
+var ErrExists = errors.New("already exists")
+
+// AddSource stores a source added at run time (origin OriginAPI).
+func (d *DB) AddSource(ctx context.Context, s feed.Source, origin string) error {
+	return d.transact(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE name = ?`, s.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("source %q: %w", s.Name, ErrExists)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, url, config_url, path, origin, created)
+			VALUES (?1, ?2, ?2, ?3, ?4, ?5)`, s.Name, s.URL, s.Path, origin, d.Now().Unix())
+		return err
+	})
+}
+
+// RemoveSource deletes a source and its sightings; items seen only in it
+// go too, items also seen elsewhere stay.
+func (d *DB) RemoveSource(ctx context.Context, name string) error {
+	return d.transact(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sources WHERE name = ?`, name).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("source %q: %w", name, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id IN (
+			SELECT item_id FROM sightings WHERE source_id = ?1
+			EXCEPT SELECT item_id FROM sightings WHERE source_id <> ?1)`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sources WHERE id = ?`, id)
+		return err
+	})
 }

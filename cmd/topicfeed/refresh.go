@@ -88,10 +88,13 @@ func (e *env) refresher(ing *refresh.Ingester) *refresh.Refresher {
 	for _, s := range e.cfg.FeedSources() {
 		intervals[s.Name] = s.Interval
 	}
+	opts := fetch.Options{Timeout: time.Duration(rc.Timeout), MaxBody: int64(rc.MaxBody), PerHost: rc.PerHost, AllowPrivate: true}
+	untrusted := opts
+	untrusted.AllowPrivate = rc.AllowPrivate
 	return &refresh.Refresher{
-		Ingester: ing,
-		Client: fetch.NewClient(fetch.Options{Timeout: time.Duration(rc.Timeout), MaxBody: int64(rc.MaxBody),
-			PerHost: rc.PerHost, AllowPrivate: true}),
+		Ingester:    ing,
+		Client:      fetch.NewClient(opts),
+		Untrusted:   fetch.NewClient(untrusted),
 		Concurrency: rc.Concurrency,
 		Log:         e.log,
 		Now:         time.Now,
