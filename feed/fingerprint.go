@@ -61,7 +61,18 @@ const (
 	classApostrophe
 	classHyphen
 	classIgnore
+	classNonASCII // only in byteClass
 )
+
+// wordLower[c] is c lower-cased if c is an ASCII word byte, else 0.
+var wordLower = func() (t [256]byte) {
+	for c := range byte(utf8.RuneSelf) {
+		if classify(rune(c)) == classWord {
+			t[c] = byte(unicode.ToLower(rune(c)))
+		}
+	}
+	return t
+}()
 
 func classify(r rune) runeClass {
 	switch {
@@ -87,10 +98,14 @@ func classify(r rune) runeClass {
 	return classSpace
 }
 
-// asciiClass classifies ASCII bytes without a call per byte.
-var asciiClass = func() (t [utf8.RuneSelf]runeClass) {
+// byteClass classifies ASCII bytes without a call per byte; bytes of
+// multi-byte runes get classNonASCII and are decoded.
+var byteClass = func() (t [256]runeClass) {
 	for c := range t {
-		t[c] = classify(rune(c))
+		t[c] = classNonASCII
+		if c < utf8.RuneSelf {
+			t[c] = classify(rune(c))
+		}
 	}
 	return t
 }()
@@ -102,10 +117,8 @@ func collapse(s string) string {
 	buf := make([]byte, 0, len(s))
 	pendingSpace, prevWord := false, false
 	for i := 0; i < len(s); {
-		r, w, c := rune(s[i]), 1, classSpace
-		if r < utf8.RuneSelf {
-			c = asciiClass[r]
-		} else {
+		r, w, c := rune(s[i]), 1, byteClass[s[i]]
+		if c == classNonASCII {
 			r, w = utf8.DecodeRuneInString(s[i:])
 			c = classify(r)
 		}
@@ -115,7 +128,7 @@ func collapse(s string) string {
 			continue
 		case (c == classApostrophe || c == classHyphen) && prevWord && nextIsWord(s[i+w:]):
 			// kept only inside a word: "don't", "US-China"
-			buf = append(buf, "'-"[c-classApostrophe])
+			buf = append(buf, "'-"[c-classApostrophe]) // classHyphen follows classApostrophe
 			prevWord = false
 			i += w
 			continue
@@ -135,12 +148,8 @@ func collapse(s string) string {
 			i += w
 			continue
 		}
-		for ; i < len(s) && s[i] < utf8.RuneSelf && asciiClass[s[i]] == classWord; i++ {
-			b := s[i]
-			if 'A' <= b && b <= 'Z' {
-				b += 'a' - 'A'
-			}
-			buf = append(buf, b)
+		for ; i < len(s) && wordLower[s[i]] != 0; i++ {
+			buf = append(buf, wordLower[s[i]])
 		}
 	}
 	return string(buf)
@@ -301,9 +310,9 @@ const (
 type sketcher struct {
 	words  [shingleWords - 1]uint64 // hashes of the previous words
 	nwords int
-	n      int       // shingles added
-	lanes  [8]uint64 // 8 packed 8-bit bit counters each, see add
-	inLane int       // shingles in lanes since the last flush
+	n      int         // shingles counted
+	batch  [255]uint64 // shingle hashes not yet counted, see flush
+	nbatch int
 	counts [64]int32 // per-bit counts of 1s
 	mins   [minHashK]uint32
 	filled uint64 // bit i set when bin i holds a value
@@ -312,40 +321,32 @@ type sketcher struct {
 func (s *sketcher) reset() { *s = sketcher{} }
 
 // addText adds the words of NormalizeText output; several texts form one
-// word stream, so shingles run across the title/body boundary.
+// word stream, so shingles run across the title/body boundary. A word is
+// hashed 8 bytes at a time; shingleHash mixes thoroughly, so the word hash
+// only has to keep distinct words apart.
 func (s *sketcher) addText(t string) {
-	for len(t) > 0 {
-		end := strings.IndexByte(t, ' ')
-		if end < 0 {
-			end = len(t)
-		}
-		h := wordHash(t[:end])
-		t = t[min(end+1, len(t)):]
-		if end == 0 {
+	for i := 0; i < len(t); {
+		if t[i] == ' ' {
+			i++
 			continue
 		}
+		h, acc, k := uint64(fnvOffset), uint64(0), 0
+		for ; i < len(t) && t[i] != ' '; i++ {
+			acc |= uint64(t[i]) << (8 * k)
+			if k++; k == 8 {
+				h = (h ^ acc) * fnvPrime
+				h ^= h >> 29
+				acc, k = 0, 0
+			}
+		}
+		h = (h ^ acc ^ uint64(k)<<59) * fnvPrime
+		h ^= h >> 32
 		if s.nwords >= shingleWords-1 {
 			s.add(shingleHash(s.words[0], s.words[1], h))
 		}
 		s.words[0], s.words[1] = s.words[1], h
 		s.nwords++
 	}
-}
-
-// wordHash hashes a word 8 bytes at a time; shingleHash mixes the result
-// thoroughly, so this only has to keep distinct words apart.
-func wordHash(w string) uint64 {
-	h := uint64(fnvOffset) ^ uint64(len(w))
-	for ; len(w) >= 8; w = w[8:] {
-		h = (h ^ binary.LittleEndian.Uint64([]byte(w[:8]))) * fnvPrime
-		h ^= h >> 29
-	}
-	var tail uint64
-	for i := range len(w) {
-		tail |= uint64(w[i]) << (8 * i)
-	}
-	h = (h ^ tail) * fnvPrime
-	return h ^ h>>32
 }
 
 const (
@@ -368,9 +369,8 @@ func mix64(h uint64) uint64 {
 	return h
 }
 
-// spread[b] has byte i set to bit i of b, so that adding spread[byte j of
-// h] to lanes[j] counts 8 bits at once; lanes are flushed before a byte
-// can overflow.
+// spread[b] has byte i set to bit i of b: adding spread[byte j of h] to a
+// lane counts 8 bits of h at once.
 var spread = func() (t [256]uint64) {
 	for b := range t {
 		for i := range 8 {
@@ -381,28 +381,39 @@ var spread = func() (t [256]uint64) {
 }()
 
 func (s *sketcher) add(h uint64) {
-	s.n++
-	for j := range s.lanes {
-		s.lanes[j] += spread[byte(h>>(8*j))]
-	}
-	if s.inLane++; s.inLane == 255 {
+	s.batch[s.nbatch] = h
+	if s.nbatch++; s.nbatch == len(s.batch) {
 		s.flush()
-	}
-	bin, v := h>>58, uint32(h) // 58 = 64 - log2(minHashK)
-	if s.filled&(1<<bin) == 0 || v < s.mins[bin] {
-		s.mins[bin] = v
-		s.filled |= 1 << bin
 	}
 }
 
+// flush counts the batched hashes into SimHash bit counts and MinHash bins.
+// Lanes live in registers and a batch of at most 255 cannot overflow their
+// bytes.
 func (s *sketcher) flush() {
-	for j, l := range s.lanes {
+	var l0, l1, l2, l3, l4, l5, l6, l7 uint64
+	for _, h := range s.batch[:s.nbatch] {
+		l0 += spread[byte(h)]
+		l1 += spread[byte(h>>8)]
+		l2 += spread[byte(h>>16)]
+		l3 += spread[byte(h>>24)]
+		l4 += spread[byte(h>>32)]
+		l5 += spread[byte(h>>40)]
+		l6 += spread[byte(h>>48)]
+		l7 += spread[byte(h>>56)]
+		bin, v := h>>58, uint32(h) // 58 = 64 - log2(minHashK)
+		if s.filled&(1<<bin) == 0 || v < s.mins[bin] {
+			s.mins[bin] = v
+			s.filled |= 1 << bin
+		}
+	}
+	for j, l := range [8]uint64{l0, l1, l2, l3, l4, l5, l6, l7} {
 		for i := range 8 {
 			s.counts[8*j+i] += int32(l >> (8 * i) & 0xff)
 		}
-		s.lanes[j] = 0
 	}
-	s.inLane = 0
+	s.n += s.nbatch
+	s.nbatch = 0
 }
 
 // finish returns the SimHash and MinHash; text of one or two words is one

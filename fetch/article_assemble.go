@@ -119,7 +119,7 @@ func artHeadline(units []artUnit, metaTitle string) (string, []artUnit) {
 		return metaTitle, body
 	}
 	for i, u := range units[:top] {
-		if u.heading > 0 {
+		if u.heading > 0 && len(strings.Fields(u.text)) > 1 { // not "Latest"
 			return u.text, units[i+1:]
 		}
 	}
@@ -188,8 +188,10 @@ func artTrimTail(units []artUnit) []artUnit {
 // stop, cut at a word boundary if longer than artMaxTitle.
 func artFirstSentence(p string) string {
 	s := p
+	word := false // a letter or digit so far: "..." alone is no sentence
 	for i, r := range p {
 		if r != '.' && r != '!' && r != '?' {
+			word = word || artIsWordRune(r)
 			continue
 		}
 		j := i + 1
@@ -202,7 +204,7 @@ func artFirstSentence(p string) string {
 		if j < len(p) && p[j] != ' ' {
 			continue
 		}
-		if (r == '.' && artIsAbbrev(p[:i])) || strings.IndexFunc(p[:i], artIsWordRune) < 0 {
+		if !word || (r == '.' && artIsAbbrev(p[:i])) {
 			continue
 		}
 		s = p[:i]

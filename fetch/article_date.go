@@ -33,7 +33,7 @@ var artMonths = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "m
 // take their most common news reading; the calendar day is what matters.
 var artZones = map[string]int{"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60,
 	"CEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "GST": 240, "PKT": 300, "IST": 330, "NPT": 345,
-"ICT": 420, "WIB": 420, "HKT": 480, "SGT": 480, "PHT": 480, "AWST": 480, "JST": 540,
+	"ICT": 420, "WIB": 420, "HKT": 480, "SGT": 480, "PHT": 480, "AWST": 480, "JST": 540,
 	"KST": 540, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "EST": -300, "EDT": -240,
 	"CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "BRT": -180, "ART": -180}
 

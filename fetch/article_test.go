@@ -320,6 +320,32 @@ func TestParseArticleErrors(t *testing.T) {
 	}
 }
 
+// TestParseArticleShapes covers layouts too small to need a fixture file.
+func TestParseArticleShapes(t *testing.T) {
+	for _, tc := range []struct{ name, in, title, text string }{
+		{"tight.txt", "Mayor Opens New Bridge Over the Tam\nThe mayor opened the bridge on Monday. Crowds cheered.\n",
+			"Mayor Opens New Bridge Over the Tam", "The mayor opened the bridge on Monday. Crowds cheered."},
+		{"masthead.txt", "Tam Valley Courier\nYour weekly local news\n\nMayor Opens New Bridge\n\nThe mayor opened it on Monday.\n",
+			"Mayor Opens New Bridge", "The mayor opened it on Monday."},
+		{"plain.html", "<body><div class=menu>Home | News | Sport</div><h2>Latest</h2>" +
+			"<div>Ferries were cancelled on Friday as gales hit the coast.</div></body>",
+			"Ferries were cancelled on Friday as gales hit the coast", "Ferries were cancelled on Friday as gales hit the coast."},
+		{"stdin", "<!DOCTYPE html><title>Gales Close Ports</title><p>Ports shut on Friday as gales hit the coast.</p>",
+			"Gales Close Ports", "Ports shut on Friday as gales hit the coast."},
+		{"list.md", "# Five things to know\n\n1. Fares rise in May.\n2. Night buses return.\n",
+			"Five things to know", "Fares rise in May.\n\nNight buses return."},
+	} {
+		it, err := ParseArticle(tc.name, []byte(tc.in), artModTime)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if it.Title != tc.title || it.Text != tc.text {
+			t.Errorf("%s:\n got %q / %q\nwant %q / %q", tc.name, it.Title, it.Text, tc.title, tc.text)
+		}
+	}
+}
+
 func TestArticleFirstSentence(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"Dr. Lee met Mr. Park in St. Ives on Monday. Then they left.", "Dr. Lee met Mr. Park in St. Ives on Monday"},

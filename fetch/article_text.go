@@ -128,31 +128,32 @@ func artJoinRun(run []string, list bool) []artUnit {
 		w = max(w, utf8.RuneCountInString(l))
 	}
 	var units []artUnit
-	cur, prev := run[0], run[0]
-	for _, next := range run[1:] {
-		n := utf8.RuneCountInString(next)
-		fit := utf8.RuneCountInString(prev)
+	var cur strings.Builder
+	cur.WriteString(run[0])
+	for i, next := range run[1:] {
+		prev := run[i]
 		first, _, _ := strings.Cut(next, " ")
-		prev = next
-		if list || (w >= 40 && n <= w+20 && 5*(fit+1+utf8.RuneCountInString(first)) > 4*w) {
-			cur = artJoinLines(cur, next)
+		fit := utf8.RuneCountInString(prev) + 1 + utf8.RuneCountInString(first)
+		if list || (w >= 40 && utf8.RuneCountInString(next) <= w+20 && 5*fit > 4*w) {
+			if !artHyphenated(prev, next) {
+				cur.WriteByte(' ')
+			}
+			cur.WriteString(next)
 			continue
 		}
-		units = append(units, artUnit{text: cur, list: list})
-		cur = next
+		units = append(units, artUnit{text: cur.String(), list: list})
+		cur.Reset()
+		cur.WriteString(next)
 	}
-	return append(units, artUnit{text: cur, list: list})
+	return append(units, artUnit{text: cur.String(), list: list})
 }
 
-// artJoinLines joins two wrapped lines; a word hyphenated at the line end
-// keeps its hyphen ("energy-" + "hungry"), since a hard hyphen is likelier.
-func artJoinLines(a, b string) string {
+// artHyphenated reports a word split at the line end ("energy-" +
+// "hungry"); it is joined keeping the hyphen, since a hard hyphen is likelier.
+func artHyphenated(a, b string) bool {
 	ra, _ := utf8.DecodeLastRuneInString(strings.TrimSuffix(a, "-"))
 	rb, _ := utf8.DecodeRuneInString(b)
-	if strings.HasSuffix(a, "-") && unicode.IsLetter(ra) && unicode.IsLower(rb) {
-		return a + b
-	}
-	return a + " " + b
+	return strings.HasSuffix(a, "-") && unicode.IsLetter(ra) && unicode.IsLower(rb)
 }
 
 // artMDInline removes Markdown inline markup, keeping the words.
