@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+// benchVersion names cached benchmark databases; bump it when the schema
+// or the generator changes so stale files are not reused.
+const benchVersion = "v2"
+
+const benchBatch = 1000
+
+// vocabulary is a fixed pseudo-word list so generated articles read like
+// text to the tokeniser but never repeat each other by chance.
+var vocabulary = func() []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	syll := []string{"ka", "ro", "mi", "ten", "sal", "vu", "den", "or", "pli", "ast", "ne", "gor", "ul", "bri", "es", "tam"}
+	words := make([]string, 6000)
+	for i := range words {
+		var b strings.Builder
+		for range 2 + r.IntN(3) {
+			b.WriteString(syll[r.IntN(len(syll))])
+		}
+		words[i] = b.String()
+	}
+	return words
+}()
+
+// benchItem makes the n-th synthetic article: about 3.5 KB of text.
+func benchItem(n int) feed.Item {
+	r := rand.New(rand.NewPCG(uint64(n), 7))
+	var b strings.Builder
+	for b.Len() < 3500 {
+		for i := range 8 + r.IntN(12) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(vocabulary[r.IntN(len(vocabulary))])
+		}
+		b.WriteString(". ")
+	}
+	text := b.String()
+	return feed.Item{GUID: fmt.Sprintf("bench-%d", n), URL: fmt.Sprintf("https://bench.example/%d", n),
+		Title: fmt.Sprintf("Synthetic story %d", n), Text: text, Content: "<p>" + text + "</p>",
+		Published: time.Unix(1_700_000_000+int64(n), 0)}
+}
+
+// benchDB opens a database file holding n items, generating and caching it
+// under the temp dir on first use (a 1M-item file takes minutes to build).
+func benchDB(b *testing.B, n int, fill func(*DB, int) error) *DB {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "topicfeed-bench")
+	os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.db", b.Name()[strings.LastIndex(b.Name(), "/")+1:], benchVersion, n))
+	ready := path + ".ready"
+	if _, err := os.Stat(ready); err != nil {
+		os.Remove(path)
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := fill(db, n); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+		os.WriteFile(ready, nil, 0o644)
+		b.Logf("built %s in %v", path, time.Since(start))
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+func benchSizes() []int {
+	if os.Getenv("TOPICFEED_BENCH_1M") != "" {
+		return []int{10_000, 100_000, 1_000_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+// BenchmarkIngest measures items/s of a 1,000-item batch with dedup on,
+// at several numbers of items already stored, beside the raw rate of
+// inserting the same rows into SQLite without any dedup ("raw").
+//
+//	go test ./store -run '^$' -bench Ingest -benchtime 20x
+//	TOPICFEED_BENCH_1M=1 go test ./store -run '^$' -bench Ingest -benchtime 20x -timeout 60m
+func BenchmarkIngest(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("stored=%d/dedup", n), func(b *testing.B) { benchDedup(b, n) })
+		b.Run(fmt.Sprintf("stored=%d/raw", n), func(b *testing.B) { benchRaw(b, n) })
+	}
+}
+
+var benchTopics = []*feed.Topic{{Name: feed.AllTopic, Limit: 50}}
+
+func ingestRange(ctx context.Context, db *DB, from, to int) error {
+	for i := from; i < to; i += benchBatch {
+		batch := make([]feed.Item, 0, benchBatch)
+		for j := i; j < min(i+benchBatch, to); j++ {
+			batch = append(batch, benchItem(j))
+		}
+		if _, err := db.Ingest(ctx, "bench", batch, IngestOptions{Topics: benchTopics, NearDistance: 12}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func benchDedup(b *testing.B, n int) {
+	ctx := context.Background()
+	db := benchDB(b, n, func(db *DB, n int) error {
+		if err := db.SyncTopics(ctx, benchTopics); err != nil {
+			return err
+		}
+		return ingestRange(ctx, db, 0, n)
+	})
+	next := n
+	b.Cleanup(func() { // keep the cached file at n items
+		db.db.Exec(`DELETE FROM items WHERE id > ?`, n)
+	})
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		batch := make([]feed.Item, benchBatch)
+		for i := range batch {
+			batch[i] = benchItem(next + i)
+		}
+		b.StartTimer()
+		start := time.Now()
+		r, err := db.Ingest(ctx, "bench", batch, IngestOptions{Topics: benchTopics, NearDistance: 12})
+		elapsed += time.Since(start)
+		if err != nil || r.New != benchBatch {
+			b.Fatalf("ingest: %+v, %v; want %d new", r, err, benchBatch)
+		}
+		next += benchBatch
+	}
+	b.ReportMetric(float64(next-n)/elapsed.Seconds(), "items/s")
+}
+
+const rawSchema = `CREATE TABLE IF NOT EXISTS raw_items (id INTEGER PRIMARY KEY, url TEXT, title TEXT, content TEXT,
+	text TEXT, published INTEGER, updated INTEGER)`
+
+const rawInsert = `INSERT INTO raw_items (url, title, content, text, published, updated) VALUES (?, ?, ?, ?, ?, ?)`
+
+func rawRange(ctx context.Context, db *DB, from, to int) error {
+	for i := from; i < to; i += benchBatch {
+		batch := make([]feed.Item, 0, benchBatch)
+		for j := i; j < min(i+benchBatch, to); j++ {
+			batch = append(batch, benchItem(j))
+		}
+		if err := rawInsertItems(ctx, db, batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rawInsertItems is the baseline: the same rows, one prepared INSERT each,
+// one transaction per batch, no lookups.
+func rawInsertItems(ctx context.Context, db *DB, batch []feed.Item) error {
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, rawInsert)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, it := range batch {
+			if _, err := st.ExecContext(ctx, it.URL, it.Title, it.Content, it.Text, it.Published.UnixNano(), it.Published.UnixNano()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func benchRaw(b *testing.B, n int) {
+	ctx := context.Background()
+	db := benchDB(b, n, func(db *DB, n int) error {
+		if _, err := db.db.Exec(rawSchema); err != nil {
+			return err
+		}
+		return rawRange(ctx, db, 0, n)
+	})
+	next := n
+	b.Cleanup(func() { db.db.Exec(`DELETE FROM raw_items WHERE id > ?`, n) })
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		batch := make([]feed.Item, benchBatch)
+		for i := range batch {
+			batch[i] = benchItem(next + i)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := rawInsertItems(ctx, db, batch); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		next += benchBatch
+	}
+	b.ReportMetric(float64(next-n)/elapsed.Seconds(), "items/s")
+}
