@@ -2,18 +2,33 @@ package feed
 
 import (
 	"bytes"
+	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // alternate is a <link rel="alternate"> for feed autodiscovery.
 type alternate struct{ Type, Title, Href string }
 
+// TypeAttr writes type="…" unescaped: html/template would write "+" as
+// &#43;, which is valid HTML but defeats readers that discover feeds by
+// matching the raw text. The media types are our own constants.
+func (a alternate) TypeAttr() template.HTMLAttr {
+	return template.HTMLAttr(`type="` + template.HTMLEscapeString(a.Type) + `"`)
+}
+
 type page struct {
 	Title      string
 	Base       string
 	Alternates []alternate
+	Sources    bool // the /sources page exists, so link it
+}
+
+func (p *Publisher) newPage(title string) page {
+	return page{Title: title, Base: p.base, Sources: p.opt.Sources != nil}
 }
 
 type topicRow struct {
@@ -33,10 +48,12 @@ func (p *Publisher) serveIndex(w http.ResponseWriter, r *http.Request) {
 		s := stats[t.Name]
 		rows = append(rows, topicRow{t, s.Items, s.LastUpdate})
 	}
+	pg := p.newPage("topicfeed")
+	pg.Alternates = []alternate{{"text/x-opml", "All topic feeds (OPML)", p.base + "/topics.opml"}}
 	p.page(w, r, "index.html", struct {
 		page
 		Topics []topicRow
-	}{page{Title: "topicfeed", Base: p.base}, rows})
+	}{pg, rows})
 }
 
 func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *Topic) {
@@ -45,12 +62,13 @@ func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *To
 		p.fail(w, r, err)
 		return
 	}
-	feedURL := p.base + "/topics/" + t.Name
-	pg := page{Title: t.Title, Base: p.base, Alternates: []alternate{
-		{"application/rss+xml", t.Title + " (RSS)", feedURL + ".rss"},
-		{"application/atom+xml", t.Title + " (Atom)", feedURL + ".atom"},
-		{"application/feed+json", t.Title + " (JSON Feed)", feedURL + ".json"},
-	}}
+	pg := p.newPage(t.Title)
+	for _, f := range []struct {
+		f    Format
+		name string
+	}{{RSS, "RSS"}, {Atom, "Atom"}, {JSON, "JSON Feed"}} {
+		pg.Alternates = append(pg.Alternates, alternate{f.f.mediaType(), t.Title + " (" + f.name + ")", p.channel(t, f.f).Self})
+	}
 	p.page(w, r, "topic.html", struct {
 		page
 		Topic *Topic
@@ -72,7 +90,94 @@ func (p *Publisher) serveItem(w http.ResponseWriter, r *http.Request) {
 	p.page(w, r, "item.html", struct {
 		page
 		Item *Item
-	}{page{Title: it.Title, Base: p.base}, it})
+	}{p.newPage(it.Title), it})
+}
+
+// activityDays is how far back the /sources sparklines reach.
+const activityDays = 14
+
+type sourceRow struct {
+	SourceStatus
+	Chart spark
+}
+
+func (p *Publisher) serveSources(w http.ResponseWriter, r *http.Request) {
+	srcs, err := p.opt.Sources.SourceStatuses(r.Context())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	act, err := p.opt.Sources.SourceActivity(r.Context(), activityDays)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	rows := make([]sourceRow, 0, len(srcs))
+	for _, s := range srcs {
+		rows = append(rows, sourceRow{s, newSpark(act[s.Name])})
+	}
+	p.page(w, r, "sources.html", struct {
+		page
+		Sources []sourceRow
+		Days    int
+	}{p.newPage("Sources"), rows, activityDays})
+}
+
+// spark is an inline SVG bar chart of items per day: no script, no image
+// request, and it scales with the text.
+type spark struct {
+	Bars  []sparkBar
+	Total int
+	Label string // for screen readers
+}
+
+type sparkBar struct {
+	X, Y, H int
+	Title   string
+}
+
+const sparkHeight = 20
+
+func newSpark(counts []int) spark {
+	if len(counts) == 0 {
+		counts = make([]int, activityDays)
+	}
+	top := 1
+	s := spark{}
+	for _, c := range counts {
+		top = max(top, c)
+		s.Total += c
+	}
+	day := time.Now().UTC().AddDate(0, 0, -len(counts)+1)
+	parts := make([]string, len(counts))
+	for i, c := range counts {
+		h := c * sparkHeight / top
+		if c > 0 {
+			h = max(h, 2)
+		}
+		title := fmt.Sprintf("%s: %d", day.AddDate(0, 0, i).Format("2 Jan"), c)
+		s.Bars = append(s.Bars, sparkBar{X: i * 5, Y: sparkHeight - h, H: h, Title: title})
+		parts[i] = strconv.Itoa(c)
+	}
+	s.Label = fmt.Sprintf("items per day, oldest first: %s", strings.Join(parts, ", "))
+	return s
+}
+
+// serveOPML lists every topic feed, to import into a reader at once.
+func (p *Publisher) serveOPML(w http.ResponseWriter, r *http.Request) {
+	var outs []Outline
+	for _, t := range *p.topics.Load() {
+		outs = append(outs, Outline{Title: t.Title, Text: t.Title, Type: "rss",
+			XMLURL: p.channel(t, RSS).Self, HTMLURL: p.base + "/topics/" + t.Name})
+	}
+	var buf bytes.Buffer
+	if err := WriteOPML(&buf, "topicfeed topics", outs); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="topics.opml"`)
+	buf.WriteTo(w)
 }
 
 // page renders into a buffer first so a template error is a clean 500.
@@ -84,4 +189,21 @@ func (p *Publisher) page(w http.ResponseWriter, r *http.Request, name string, da
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	buf.WriteTo(w)
+}
+
+// ago says how long ago t was, roughly, for people scanning a table.
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,26 +38,41 @@ const MaxLimit = 500
 var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"date":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-	"summary": func(it *Item) string { return Summarize(it, 280) },
-	"itemURL": ItemURL,
-	"join":    strings.Join,
-	"safe":    func(s string) template.HTML { return template.HTML(s) }, // only for Sanitize'd content
+	"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago":      ago,
+	"items": func(n int) string {
+		if n == 1 {
+			return "1 item"
+		}
+		return strconv.Itoa(n) + " items"
+	},
+	"summary":  func(it *Item) string { return Summarize(it, 280) },
+	"itemURL":  ItemURL,
+	"join":     strings.Join,
+	"subsData": func(base, name string) map[string]string { return map[string]string{"Base": base, "Name": name} },
+	"safe":     func(s string) template.HTML { return template.HTML(s) }, // only for Sanitize'd content
 }).ParseFS(templateFS, "templates/*.html"))
 
-// Publisher serves topic feeds and pages. Rendered feeds are cached until
-// Invalidate is called, so polling an unchanged topic touches no SQL.
+// Publisher serves topic feeds, pages, metrics and the admin API. Rendered
+// feeds are cached until Invalidate is called, so polling an unchanged
+// topic touches no SQL.
 type Publisher struct {
+	// Search, when set before Handler is called, answers GET /search.rss,
+	// /search.atom and /search.json (full-text query feeds, feed/search.go).
+	Search http.Handler
+
 	store    Store
+	opt      PublisherOptions
 	base     string
-	hub      string
-	maxAge   time.Duration
-	log      *slog.Logger
+	started  time.Time // Last-Modified of a feed with no items
 	topics   atomic.Pointer[[]*Topic]
 	mu       sync.Mutex
 	cache    map[cacheKey]*rendered
 	gen      atomic.Uint64
 	inflight singleflight.Group
+	// announced is each topic's RSS ETag as last told to the hub.
+	announced map[string]string
 }
 
 type cacheKey struct {
@@ -64,28 +81,59 @@ type cacheKey struct {
 	limit  int
 }
 
-// rendered is one feed body, kept plain and gzipped.
+// rendered is one feed body, kept plain and, from the first reader that
+// asks for it, gzipped.
 type rendered struct {
 	gen      uint64
-	body, gz []byte
+	body     []byte
 	etag     string
 	modified time.Time
+	gzOnce   sync.Once
+	gz       []byte
 }
 
-// PublisherOptions configures a Publisher.
+// gzipped compresses once; every later gzip reader gets the same bytes.
+func (r *rendered) gzipped() []byte {
+	r.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		zw.Write(r.body)
+		zw.Close()
+		r.gz = buf.Bytes()
+	})
+	return r.gz
+}
+
+// PublisherOptions configures a Publisher. Only BaseURL is needed; each
+// other field switches on one part of the site.
 type PublisherOptions struct {
 	BaseURL string
-	Hub     string        // WebSub hub advertised in feeds, optional
 	MaxAge  time.Duration // Cache-Control max-age for feeds
-	Log     *slog.Logger
+	Log     *slog.Logger  // access and error logs; discarded when nil
+
+	Hub       string       // WebSub hub advertised in feeds and pinged on changes
+	HubClient *http.Client // for hub pings; a client with a short timeout when nil
+
+	Metrics *Metrics     // serves /metrics and counts requests when set
+	Sources SourceReader // serves /sources when set
+
+	// Admin and AdminToken switch the admin API on; without a token every
+	// /api/ path answers 404. Refresh queues a refresh pass for the API.
+	Admin      AdminStore
+	AdminToken string
+	Refresh    RefreshFunc
 }
 
+// NewPublisher returns a publisher of topics from s.
 func NewPublisher(s Store, topics []*Topic, o PublisherOptions) *Publisher {
-	p := &Publisher{store: s, base: strings.TrimRight(o.BaseURL, "/"), hub: o.Hub, maxAge: o.MaxAge,
-		log: o.Log, cache: map[cacheKey]*rendered{}}
-	if p.log == nil {
-		p.log = slog.New(slog.DiscardHandler)
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.HubClient == nil {
+		o.HubClient = &http.Client{Timeout: hubTimeout}
+	}
+	p := &Publisher{store: s, opt: o, base: strings.TrimRight(o.BaseURL, "/"),
+		started: time.Now().UTC().Truncate(time.Second), cache: map[cacheKey]*rendered{}, announced: map[string]string{}}
 	p.SetTopics(topics)
 	return p
 }
@@ -108,21 +156,35 @@ func (p *Publisher) topic(name string) *Topic {
 	return nil
 }
 
-// Handler routes the public pages and feeds.
+// Handler routes every public page and feed, /metrics, /healthz and the
+// admin API, with access logs and request metrics around them.
 func (p *Publisher) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", p.serveIndex)
 	mux.HandleFunc("GET /topics/{file}", p.serveTopic)
+	mux.HandleFunc("GET /topics.opml", p.serveOPML)
 	mux.HandleFunc("GET /items/{id}", p.serveItem)
 	mux.HandleFunc("GET /healthz", p.serveHealth)
-	return mux
+	if p.opt.Sources != nil {
+		mux.HandleFunc("GET /sources", p.serveSources)
+	}
+	if p.opt.Metrics != nil {
+		mux.Handle("GET /metrics", p.opt.Metrics.Handler())
+	}
+	// Search hook: feed/search.go provides the handler; mounted only when set.
+	if p.Search != nil {
+		for _, ext := range []string{"rss", "atom", "json"} {
+			mux.Handle("GET /search."+ext, p.Search)
+		}
+	}
+	p.registerAPI(mux)
+	return p.observe(mux)
 }
 
 // serveTopic answers /topics/NAME (HTML) and /topics/NAME.rss|.atom|.json.
 // Wildcards must be whole segments, so the extension is split here.
 func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
-	name, ext, hasExt := strings.Cut(file, ".")
+	name, ext, hasExt := strings.Cut(r.PathValue("file"), ".")
 	t := p.topic(name)
 	if t == nil {
 		http.Error(w, "unknown topic "+strconv.Quote(name), http.StatusNotFound)
@@ -160,10 +222,10 @@ func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*r
 	key := cacheKey{t.Name, f, limit}
 	gen := p.gen.Load()
 	p.mu.Lock()
-	c := p.cache[key]
+	old := p.cache[key]
 	p.mu.Unlock()
-	if c != nil && c.gen == gen {
-		return c, nil
+	if old != nil && old.gen == gen {
+		return old, nil
 	}
 	v, err, _ := p.inflight.Do(fmt.Sprintf("%s\x00%s\x00%d", key.topic, key.format, key.limit), func() (any, error) {
 		items, err := p.store.TopicItems(ctx, t.Name, limit)
@@ -171,12 +233,10 @@ func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*r
 			return nil, err
 		}
 		var buf bytes.Buffer
-		ch := Channel{Title: t.Title, Description: t.Description, Link: p.base + "/topics/" + t.Name,
-			Self: p.base + "/topics/" + t.Name + "." + string(f), Hub: p.hub, BaseURL: p.base}
-		if err := Render(&buf, f, ch, items); err != nil {
+		if err := Render(&buf, f, p.channel(t, f), items); err != nil {
 			return nil, err
 		}
-		c := newRendered(gen, buf.Bytes(), items)
+		c := p.newRendered(gen, buf.Bytes(), items, old)
 		p.mu.Lock()
 		p.cache[key] = c
 		p.mu.Unlock()
@@ -188,17 +248,35 @@ func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*r
 	return v.(*rendered), nil
 }
 
-func newRendered(gen uint64, body []byte, items []*Item) *rendered {
+func (p *Publisher) channel(t *Topic, f Format) Channel {
+	page := p.base + "/topics/" + t.Name
+	return Channel{Title: t.Title, Description: t.Description, Link: page,
+		Self: page + "." + string(f), Hub: p.opt.Hub, BaseURL: p.base}
+}
+
+// newRendered hashes the body and works out Last-Modified: the newest
+// item's update, moved to now when the body changed without any item
+// getting newer (an item hidden or dropped), so If-Modified-Since stays true.
+func (p *Publisher) newRendered(gen uint64, body []byte, items []*Item, old *rendered) *rendered {
 	sum := sha256.Sum256(body)
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	zw.Write(body)
-	zw.Close()
-	r := &rendered{gen: gen, body: body, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	r := &rendered{gen: gen, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	for _, it := range items {
 		if it.Updated.After(r.modified) {
 			r.modified = it.Updated
 		}
+	}
+	switch {
+	case old != nil && old.etag == r.etag:
+		r.modified = old.modified
+	case old != nil && !r.modified.After(old.modified):
+		// Whole seconds, as HTTP dates are; strictly later than before even
+		// when items carry dates ahead of this clock.
+		r.modified = time.Now().UTC().Truncate(time.Second)
+		if !r.modified.After(old.modified) {
+			r.modified = old.modified.Truncate(time.Second).Add(time.Second)
+		}
+	case r.modified.IsZero():
+		r.modified = p.started
 	}
 	return r
 }
@@ -207,12 +285,12 @@ func (p *Publisher) writeFeed(w http.ResponseWriter, r *http.Request, f Format, 
 	h := w.Header()
 	h.Set("Content-Type", f.ContentType())
 	h.Set("Vary", "Accept-Encoding")
-	if p.maxAge > 0 {
-		h.Set("Cache-Control", "max-age="+strconv.Itoa(int(p.maxAge.Seconds())))
+	if p.opt.MaxAge > 0 {
+		h.Set("Cache-Control", "max-age="+strconv.Itoa(int(p.opt.MaxAge.Seconds())))
 	}
 	body, etag := doc.body, doc.etag
 	if acceptsGzip(r) {
-		body, etag = doc.gz, strings.TrimSuffix(doc.etag, `"`)+`-gz"`
+		body, etag = doc.gzipped(), strings.TrimSuffix(doc.etag, `"`)+`-gz"`
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("ETag", etag)
@@ -221,7 +299,7 @@ func (p *Publisher) writeFeed(w http.ResponseWriter, r *http.Request, f Format, 
 }
 
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
 		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
 			return true
@@ -235,7 +313,7 @@ func (p *Publisher) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	p.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+	p.opt.Log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
@@ -247,5 +325,65 @@ func (p *Publisher) serveHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte("ok\n"))
+}
+
+// hubTimeout bounds one WebSub ping: a slow hub must not hold up the next.
+const hubTimeout = 10 * time.Second
+
+// Changed drops cached feeds after the database changed and, when a hub
+// is configured, pings it for every topic whose feed really changed: each
+// topic's default RSS feed is re-rendered and its ETag compared with the
+// one last announced. The first call only records ETags, so call it once
+// at start-up. Errors from the hub are joined; nothing is retried.
+func (p *Publisher) Changed(ctx context.Context) error {
+	p.Invalidate()
+	if p.opt.Hub == "" {
+		return nil
+	}
+	var errs []error
+	for _, t := range *p.topics.Load() {
+		doc, err := p.feed(ctx, t, RSS, t.Limit)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("topic %s: %w", t.Name, err))
+			continue
+		}
+		p.mu.Lock()
+		prev := p.announced[t.Name]
+		p.announced[t.Name] = doc.etag
+		p.mu.Unlock()
+		if prev == "" || prev == doc.etag {
+			continue
+		}
+		for _, f := range []Format{RSS, Atom, JSON} {
+			if err := p.ping(ctx, p.channel(t, f).Self); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ping tells the hub that the feed at feedURL has new content (WebSub
+// publisher notification, the de-facto hub.mode=publish form).
+func (p *Publisher) ping(ctx context.Context, feedURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, hubTimeout)
+	defer cancel()
+	form := url.Values{"hub.mode": {"publish"}, "hub.url": {feedURL}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.opt.Hub, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("websub hub %s: %w", p.opt.Hub, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := p.opt.HubClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("websub ping for %s: %w", feedURL, err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("websub ping for %s: hub %s answered %s", feedURL, p.opt.Hub, resp.Status)
+	}
+	return nil
 }

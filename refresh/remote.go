@@ -4,8 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +35,48 @@ type Refresher struct {
 	Default   time.Duration
 	// OnResult, when set, sees every source's result (for metrics).
 	OnResult func(Result)
+
+	// writeMu lets one fetch at a time write. SQLite has one writer anyway;
+	// waiting here hands the lock over at once, where SQLite's busy handler
+	// would sleep and poll, and leaves one writer per process to share the
+	// file with another process (serve beside a cron refresh).
+	writeMu sync.Mutex
+}
+
+// writeAttempts bounds how often a write is retried when another process
+// held the database past the busy timeout (10 s each). SQLite's busy
+// handler is not fair: a process writing back to back can starve another
+// for as long as its backlog lasts, so a cron refresh beside a daemon in
+// its first big pass needs more than one timeout's patience.
+const writeAttempts = 10
+
+// write runs a store write under writeMu, retrying when the database stayed
+// locked: each write is one transaction, so a retry repeats it whole.
+func (r *Refresher) write(ctx context.Context, fn func() error) error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	var err error
+	for range writeAttempts {
+		if err = fn(); !store.IsBusy(err) || ctx.Err() != nil {
+			return err
+		}
+		r.logger().DebugContext(ctx, "database busy; retrying", "err", err)
+	}
+	return err
+}
+
+func (r *Refresher) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Refresher) logger() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // Result is what refreshing one source did.
@@ -38,32 +84,25 @@ type Result struct {
 	Source      string
 	Status      int // HTTP status; 0 for folders and failures before an answer
 	NotModified bool
+	MovedTo     string // the source's new URL after a 301/308 or autodiscovery
 	Err         error
 	Duration    time.Duration
 	store.IngestResult
 }
 
-// Due lists the stored sources that should be fetched now: every enabled
-// source with force, else those whose next fetch time has come.
+// Due lists the stored sources that should be fetched now. With only, it
+// is those sources, disabled or not (naming one asks for it); with force,
+// every enabled source; otherwise the enabled sources whose next fetch time
+// has come, which includes every source never fetched.
 func (r *Refresher) Due(ctx context.Context, force bool, only []string) ([]store.SourceInfo, error) {
-	all, err := r.Ingester.DB.Sources(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := r.Now()
-	var due []store.SourceInfo
-	for _, s := range all {
-		if len(only) > 0 && !contains(only, s.Name) {
-			continue
-		}
-		if s.Disabled && len(only) == 0 {
-			continue
-		}
-		if force || len(only) > 0 || !s.NextFetch.After(now) {
-			due = append(due, s)
+	f := store.FetchFilter{Names: only}
+	if len(only) == 0 {
+		f.SkipDisabled = true
+		if !force {
+			f.DueBy = r.now()
 		}
 	}
-	return due, nil
+	return r.Ingester.DB.FetchList(ctx, f)
 }
 
 // Pass refreshes sources with at most Concurrency at once (the fetch
@@ -82,84 +121,112 @@ func (r *Refresher) Pass(ctx context.Context, sources []store.SourceInfo) []Resu
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			start := time.Now()
-			res := r.one(ctx, s)
-			res.Duration = time.Since(start)
-			if r.OnResult != nil {
-				r.OnResult(res)
-			}
-			results[i] = res
+			results[i] = r.timed(ctx, s)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
+// timed refreshes one source, timing it and reporting it to OnResult.
+func (r *Refresher) timed(ctx context.Context, s store.SourceInfo) Result {
+	start := time.Now()
+	res := r.one(ctx, s)
+	res.Duration = time.Since(start)
+	if r.OnResult != nil {
+		r.OnResult(res)
+	}
+	return res
+}
+
+// one fetches a source and stores its items together with the validators
+// that came with them. Anything short of that is a failure that keeps the
+// old validators.
 func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if s.Path != "" {
 		return r.folder(ctx, s)
 	}
 	res := Result{Source: s.Name}
-	now := r.Now()
-	client := r.Client
-	if s.Origin != store.OriginConfig && r.Untrusted != nil {
-		client = r.Untrusted
+	now := r.now()
+	client, err := r.clientFor(s)
+	if err != nil {
+		return r.failed(ctx, s, now, res, err)
 	}
 	resp, err := client.Fetch(ctx, fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
 	if err != nil {
-		res.Err = err
-		var fe *fetch.Error
-		if errors.As(err, &fe) {
-			res.Status = fe.Status
-		}
-		r.failed(ctx, s, now, err)
-		return res
+		return r.failed(ctx, s, now, res, err)
 	}
-	res.Status = 200
+	res.Status, res.MovedTo = http.StatusOK, resp.PermanentURL
 	state := &store.FetchState{ETag: resp.ETag, LastModified: resp.LastModified, MovedTo: resp.PermanentURL,
-		Status: 200, Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
+		Status: http.StatusOK, Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
 	if resp.NotModified {
 		res.NotModified = true
-		res.Status, state.Status = 304, 304
+		res.Status, state.Status = http.StatusNotModified, http.StatusNotModified
 		// A 304 may omit validators; keep the ones that earned it.
 		state.ETag, state.LastModified = cmp.Or(resp.ETag, s.ETag), cmp.Or(resp.LastModified, s.LastModified)
-		res.Err = r.Ingester.DB.SaveFetchState(ctx, s.Name, state)
+		err := r.write(ctx, func() error { return r.Ingester.DB.SaveFetchState(ctx, s.Name, state) })
+		if err != nil {
+			return r.failed(ctx, s, now, res, err)
+		}
 		return res
 	}
-	items, err := fetch.ParseFeed(s.Name+": "+resp.URL, resp.Body, resp.URL)
+	items, err := fetch.ParseFeed(redact(resp.URL), resp.Body, resp.URL)
 	if err != nil {
-		res.Err = err
-		r.failed(ctx, s, now, err)
-		return res
+		return r.failed(ctx, s, now, res, err)
 	}
-	res.IngestResult, res.Err = r.Ingester.DB.Ingest(ctx, s.Name, items, store.IngestOptions{
-		Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance, Fetch: state})
+	err = r.write(ctx, func() (err error) {
+		res.IngestResult, err = r.Ingester.DB.Ingest(ctx, s.Name, items, store.IngestOptions{
+			Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance, Fetch: state})
+		return err
+	})
+	if err != nil {
+		return r.failed(ctx, s, now, res, err)
+	}
 	return res
 }
 
-// failed records an error, keeping the old validators so nothing that
-// was not stored can later hide behind a 304.
-func (r *Refresher) failed(ctx context.Context, s store.SourceInfo, now time.Time, err error) {
-	if errors.Is(err, context.Canceled) {
-		return
+// clientFor picks the client a source may use: sources from the config
+// file (or an operator's OPML import) are trusted; others, added through the
+// admin API, get Untrusted, which refuses private addresses. Without
+// Untrusted those sources are not fetched at all.
+func (r *Refresher) clientFor(s store.SourceInfo) (*fetch.Client, error) {
+	if s.Origin == store.OriginConfig {
+		return r.Client, nil
 	}
-	st := &store.FetchState{ETag: s.ETag, LastModified: s.LastModified, Error: err.Error(),
-		Failures: s.Failures + 1, Fetched: now}
-	var fe *fetch.Error
-	if errors.As(err, &fe) {
-		st.Status = fe.Status
+	if r.Untrusted == nil {
+		return nil, fmt.Errorf("no client for sources of origin %q", s.Origin)
 	}
+	return r.Untrusted, nil
+}
+
+// failed records an error and when to try again, keeping the old
+// validators so that items which were not stored cannot later hide behind
+// a 304. A 410 disables the source; a Retry-After is honoured; anything
+// else backs off exponentially with jitter. Cancellation (shutdown) is not
+// the source's fault and records nothing.
+func (r *Refresher) failed(ctx context.Context, s store.SourceInfo, now time.Time, res Result, err error) Result {
+	res.Err = err
+	fe, isFetch := errors.AsType[*fetch.Error](err)
+	if isFetch {
+		res.Status = fe.Status
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return res
+	}
+	st := &store.FetchState{MovedTo: res.MovedTo, ETag: s.ETag, LastModified: s.LastModified,
+		Status: res.Status, Error: err.Error(), Failures: s.Failures + 1, Fetched: now}
 	wait := fetch.Backoff(st.Failures, r.interval(s.Name), maxBackoff, nil)
 	switch {
-	case fetch.IsKind(err, fetch.KindGone):
+	case isFetch && fe.Kind == fetch.KindGone:
 		st.Disabled = true
-	case fetch.IsKind(err, fetch.KindRateLimited) && fe.RetryAfter > wait:
-		wait = fe.RetryAfter
+	case isFetch && fe.Kind == fetch.KindRateLimited:
+		wait = max(wait, fe.RetryAfter)
 	}
 	st.NextFetch = now.Add(wait)
-	if err := r.Ingester.DB.SaveFetchState(ctx, s.Name, st); err != nil {
-		r.Log.Error("save fetch state", "source", s.Name, "err", err)
+	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveFetchState(ctx, s.Name, st) }); err != nil {
+		r.logger().Error("save fetch state", "source", s.Name, "err", err)
 	}
+	return res
 }
 
 // folder re-reads a path source; unchanged files change nothing.
@@ -169,12 +236,14 @@ func (r *Refresher) folder(ctx context.Context, s store.SourceInfo) Result {
 	fr, err := r.Ingester.Files(ctx, []string{s.Path}, nil, func(e error) { rejected = append(rejected, e) }, nil)
 	res.IngestResult = fr.IngestResult
 	res.Err = errors.Join(append(rejected, err)...)
-	now := r.Now()
+	now := r.now()
 	st := &store.FetchState{Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
 	if res.Err != nil {
-		st.Error = res.Err.Error()
+		// One rejected file per line in res.Err; one line in the table.
+		st.Error = strings.ReplaceAll(res.Err.Error(), "\n", "; ")
 	}
-	if err := r.Ingester.DB.SaveFetchState(ctx, s.Name, st); err != nil && res.Err == nil {
+	err = r.write(ctx, func() error { return r.Ingester.DB.SaveFetchState(ctx, s.Name, st) })
+	if err != nil && res.Err == nil {
 		res.Err = err
 	}
 	return res
@@ -194,11 +263,10 @@ func (r *Refresher) jittered(name string) time.Duration {
 	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// redact hides a password in a URL before it is named in an error.
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
 	}
-	return false
+	return s
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/topicfeed/topicfeed/fetch"
 	"github.com/topicfeed/topicfeed/refresh"
+	"github.com/topicfeed/topicfeed/store"
 )
 
 // multi is a repeatable string flag.
@@ -27,11 +30,6 @@ func runRefresh(ctx context.Context, e *env, args []string) error {
 	if err := e.load(); err != nil {
 		return err
 	}
-	for _, name := range only {
-		if !e.hasSource(name) {
-			return &exitError{exitBadConfig, fmt.Errorf("unknown source %q", name)}
-		}
-	}
 	db, ing, err := e.openIngester(ctx)
 	if err != nil {
 		return err
@@ -42,12 +40,20 @@ func runRefresh(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Sources imported from OPML live only in the database, so names are
+	// checked against it rather than the config file.
+	if missing := unknownSources(only, due); len(missing) > 0 {
+		return &exitError{exitBadConfig, fmt.Errorf("unknown source %s", strings.Join(missing, ", "))}
+	}
 	failed := 0
 	var total refreshTotals
 	for _, res := range r.Pass(ctx, due) {
 		if res.Err != nil {
 			failed++
-			fmt.Fprintf(e.stderr, "source %s: %v\n", res.Source, res.Err)
+			// A folder reports each rejected file on a line of its own.
+			for line := range strings.SplitSeq(res.Err.Error(), "\n") {
+				fmt.Fprintf(e.stderr, "source %s: %s\n", res.Source, line)
+			}
 		}
 		total.add(res)
 	}
@@ -57,6 +63,16 @@ func runRefresh(ctx context.Context, e *env, args []string) error {
 		return errQuiet
 	}
 	return nil
+}
+
+func unknownSources(names []string, found []store.SourceInfo) []string {
+	var missing []string
+	for _, n := range names {
+		if !slices.ContainsFunc(found, func(s store.SourceInfo) bool { return s.Name == n }) {
+			missing = append(missing, strconv.Quote(n))
+		}
+	}
+	return missing
 }
 
 type refreshTotals struct {
@@ -69,15 +85,6 @@ func (t *refreshTotals) add(r refresh.Result) {
 		t.notModified++
 	}
 	t.IngestResult.Add(r.IngestResult)
-}
-
-func (e *env) hasSource(name string) bool {
-	for _, s := range e.cfg.Sources {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // refresher builds the fetcher from the config's politeness settings.

@@ -8,9 +8,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/topicfeed/topicfeed/config"
 	"github.com/topicfeed/topicfeed/feed"
@@ -23,7 +28,20 @@ const (
 	watchEvery    = 2 * time.Second // path-source folders
 	scheduleEvery = 1 * time.Second // remote sources coming due
 	changesEvery  = time.Second     // database commits, to drop feed caches
+	// shutdownGrace is how long in-flight requests may take to finish
+	// after SIGINT/SIGTERM before their connections are cut.
+	shutdownGrace = 15 * time.Second
 )
+
+// daemon is what `topicfeed serve` runs: the publisher, its metrics and
+// the queue through which the admin API asks for a refresh now.
+type daemon struct {
+	e          *env
+	db         *store.DB
+	pub        *feed.Publisher
+	metrics    *feed.Metrics
+	refreshNow chan []string // one pass waiting at most; see queueRefresh
+}
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("serve"), args); err != nil {
@@ -32,65 +50,133 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := e.load(); err != nil {
 		return err
 	}
+	token, err := readToken(e.cfg.AdminTokenFile)
+	if err != nil {
+		return &exitError{exitBadConfig, err}
+	}
 	db, ing, err := e.openIngester(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	pub := feed.NewPublisher(db, ing.Topics, e.publisherOptions())
+	d := newDaemon(e, db, ing, token)
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: pub.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: d.pub.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
-	e.log.Info("serving", "addr", "http://"+ln.Addr().String(), "config", e.cfg.File, "database", e.cfg.Database)
-	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
+	e.log.Info("serving", "addr", "http://"+ln.Addr().String(), "config", e.cfg.File,
+		"database", e.cfg.Database, "admin_api", token != "")
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- serveUntil(ctx, srv, ln) }()
+	go d.watchChanges(ctx)
+	return d.loop(ctx, ing, srvDone)
+}
 
-	if changes, err := db.Changes(ctx, changesEvery); err == nil {
-		go func() {
-			for range changes {
-				pub.Invalidate()
-			}
-		}()
-	}
-	workers := e.startWorkers(ctx, ing)
+func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemon {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := &daemon{e: e, db: db, metrics: feed.NewMetrics(reg), refreshNow: make(chan []string, 1)}
+	admin := adminStore{db}
+	d.pub = feed.NewPublisher(db, ing.Topics, feed.PublisherOptions{
+		BaseURL: e.cfg.BaseURL,
+		MaxAge:  time.Duration(e.cfg.Refresh.Interval) / 6,
+		Log:     e.log,
+		// Hub: the config has no websub_hub key yet; pass it here once it does.
+		Metrics:    d.metrics,
+		Sources:    admin,
+		Admin:      admin,
+		AdminToken: token,
+		Refresh:    d.queueRefresh,
+	})
+	// Search hook: full-text query feeds at /search.rss|atom|json (feed/search.go).
+	d.pub.Search = feed.NewSearchHandler(db, e.cfg.BaseURL)
+	return d
+}
+
+// loop handles SIGHUP reloads until the server stops, then stops the
+// background workers.
+func (d *daemon) loop(ctx context.Context, ing *refresh.Ingester, srvDone <-chan error) error {
+	workers := d.startWorkers(ctx, ing)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:
-			if next, ok := e.reload(ctx, db); ok {
+			if next, ok := d.e.reload(ctx, d.db); ok {
 				workers.stop()
 				ing = next
-				pub.SetTopics(ing.Topics)
-				workers = e.startWorkers(ctx, ing)
+				d.pub.SetTopics(ing.Topics)
+				workers = d.startWorkers(ctx, ing)
 			}
-		case err := <-srvErr:
+		case err := <-srvDone:
 			workers.stop()
 			return err
-		case <-ctx.Done():
-			e.log.Info("stopping")
-			workers.stop()
-			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			// Shutdown lets in-flight requests finish.
-			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
 		}
 	}
 }
 
-func (e *env) publisherOptions() feed.PublisherOptions {
-	return feed.PublisherOptions{BaseURL: e.cfg.BaseURL, MaxAge: time.Duration(e.cfg.Refresh.Interval) / 6, Log: e.log}
+// serveUntil serves on ln until ctx ends, then shuts the server down:
+// the listener closes at once, in-flight requests get shutdownGrace to
+// finish, idle keep-alive connections are closed.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// watchChanges drops feed caches whenever anything commits to the
+// database (this daemon, or a cron refresh in another process) and pings
+// the WebSub hub for topics that changed. Between commits a feed poll
+// runs no SQL at all.
+func (d *daemon) watchChanges(ctx context.Context) {
+	if err := d.pub.Changed(ctx); err != nil { // records the starting ETags
+		d.e.log.Warn("websub", "err", err)
+	}
+	changes, err := d.db.Changes(ctx, changesEvery)
+	if err != nil {
+		d.e.log.Error("watch database changes; feeds refresh only on reload", "err", err)
+		return
+	}
+	for range changes {
+		if err := d.pub.Changed(ctx); err != nil && ctx.Err() == nil {
+			d.e.log.Warn("websub", "err", err)
+		}
+	}
+}
+
+func readToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("admin_token_file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("admin_token_file %s is empty", path)
+	}
+	return tok, nil
 }
 
 // reload reads the config again on SIGHUP. A bad file keeps the running
-// config; database, listen address and base URL need a restart.
+// config; database, listen address, base URL and admin token need a restart.
 func (e *env) reload(ctx context.Context, db *store.DB) (*refresh.Ingester, bool) {
 	path := e.cfg.File
 	if path == "" {
@@ -127,54 +213,158 @@ func (w *workers) stop() {
 	w.wg.Wait()
 }
 
-func (e *env) startWorkers(parent context.Context, ing *refresh.Ingester) *workers {
+func (d *daemon) startWorkers(parent context.Context, ing *refresh.Ingester) *workers {
 	ctx, cancel := context.WithCancel(parent)
 	w := &workers{cancel: cancel}
 	w.wg.Add(2)
 	go func() {
 		defer w.wg.Done()
 		ing.Watch(ctx, watchEvery, func(r refresh.FilesResult) {
-			e.log.Info("folder ingest", "files", r.Files, "new", r.New, "updated", r.Updated, "merged", r.Merged, "rejected", r.Rejected)
+			d.metrics.Ingested(r.New, r.Updated, r.Merged)
+			d.e.log.Info("folder ingest", "files", r.Files, "new", r.New, "updated", r.Updated, "merged", r.Merged, "rejected", r.Rejected)
 		})
 	}()
 	go func() {
 		defer w.wg.Done()
-		e.schedule(ctx, e.refresher(ing))
+		r := d.e.refresher(ing)
+		r.OnResult = d.observeFetch
+		d.schedule(ctx, r)
 	}()
 	return w
 }
 
+// observeFetch feeds one source's refresh into the metrics.
+func (d *daemon) observeFetch(res refresh.Result) {
+	status := "folder"
+	switch {
+	case res.Status != 0:
+		status = strconv.Itoa(res.Status)
+	case res.Err != nil:
+		status = "error"
+	}
+	d.metrics.Fetched(status, res.Duration)
+	d.metrics.Ingested(res.New, res.Updated, res.Merged)
+}
+
 // schedule fetches remote sources as they come due. Folders are the
-// watcher's, so they are left out here.
-func (e *env) schedule(ctx context.Context, r *refresh.Refresher) {
+// watcher's, so they are left out, unless the admin API asks for a pass.
+func (d *daemon) schedule(ctx context.Context, r *refresh.Refresher) {
 	t := time.NewTicker(scheduleEvery)
 	defer t.Stop()
+	forced, only := false, []string(nil)
 	for {
-		due, err := r.Due(ctx, false, nil)
+		due, err := r.Due(ctx, forced, only)
 		if err != nil && ctx.Err() == nil {
-			e.log.Error("schedule", "err", err)
+			d.e.log.Error("schedule", "err", err)
 		}
-		remote := due[:0]
-		for _, s := range due {
-			if s.Path == "" && s.URL != "" {
-				remote = append(remote, s)
+		if !forced {
+			remote := due[:0]
+			for _, s := range due {
+				if s.Path == "" && s.URL != "" {
+					remote = append(remote, s)
+				}
 			}
+			due = remote
 		}
-		for _, res := range r.Pass(ctx, remote) {
-			log := e.log.With("source", res.Source)
-			switch {
-			case res.Err != nil && ctx.Err() == nil:
-				log.Warn("refresh failed", "err", res.Err)
-			case res.NotModified:
-				log.Debug("not modified")
-			case res.Err == nil:
-				log.Info("refreshed", "new", res.New, "updated", res.Updated, "merged", res.Merged)
-			}
-		}
+		d.logResults(ctx, r.Pass(ctx, due))
+		forced, only = false, nil
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case only = <-d.refreshNow:
+			forced = true
 		}
 	}
+}
+
+func (d *daemon) logResults(ctx context.Context, results []refresh.Result) {
+	for _, res := range results {
+		log := d.e.log.With("source", res.Source)
+		switch {
+		case res.Err != nil && ctx.Err() == nil:
+			log.Warn("refresh failed", "err", res.Err)
+		case res.NotModified:
+			log.Debug("not modified")
+		case res.Err == nil:
+			log.Info("refreshed", "new", res.New, "updated", res.Updated, "merged", res.Merged)
+		}
+	}
+}
+
+// queueRefresh is the admin API's "refresh now": it checks the names and
+// hands them to the scheduler, which runs the pass between its ticks.
+// One pass waits at most; asking again before it starts is ErrBusy.
+func (d *daemon) queueRefresh(ctx context.Context, names []string) ([]string, error) {
+	all, err := d.db.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	var every []string
+	for _, s := range all {
+		known[s.Name] = true
+		if !s.Disabled {
+			every = append(every, s.Name)
+		}
+	}
+	for _, n := range names {
+		if !known[n] {
+			return nil, fmt.Errorf("source %q: %w", n, feed.ErrNotFound)
+		}
+	}
+	select {
+	case d.refreshNow <- names:
+	default:
+		return nil, fmt.Errorf("a refresh is already queued: %w", feed.ErrBusy)
+	}
+	if len(names) == 0 {
+		return every, nil
+	}
+	return names, nil
+}
+
+// adminStore adapts *store.DB to feed.AdminStore and feed.SourceReader,
+// whose types are feed's own so that feed never imports store.
+type adminStore struct{ *store.DB }
+
+func (a adminStore) SourceStatuses(ctx context.Context) ([]feed.SourceStatus, error) {
+	srcs, err := a.DB.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]feed.SourceStatus, len(srcs))
+	for i, s := range srcs {
+		out[i] = feed.SourceStatus{Name: s.Name, URL: s.URL, Path: s.Path, Origin: s.Origin, Items: s.Items,
+			LastFetch: s.Fetched, NextFetch: s.NextFetch, Status: s.Status, Error: s.Error,
+			Failures: s.Failures, Disabled: s.Disabled}
+	}
+	return out, nil
+}
+
+// AddSource stores a source from the API as untrusted (OriginAPI).
+func (a adminStore) AddSource(ctx context.Context, s feed.Source) error {
+	err := a.DB.AddSource(ctx, s, store.OriginAPI)
+	if errors.Is(err, store.ErrExists) {
+		return fmt.Errorf("source %q: %w", s.Name, feed.ErrExists)
+	}
+	return err
+}
+
+func (a adminStore) Curations(ctx context.Context, topic string) ([]feed.Curation, error) {
+	cs, err := a.DB.Curations(ctx, topic)
+	out := make([]feed.Curation, len(cs))
+	for i, c := range cs {
+		out[i] = feed.Curation{Topic: c.Topic, Item: c.ItemID, Action: c.Action, At: c.At}
+	}
+	return out, err
+}
+
+func (a adminStore) Sightings(ctx context.Context, id int64) ([]feed.Sighting, error) {
+	ss, err := a.DB.Sightings(ctx, id)
+	out := make([]feed.Sighting, len(ss))
+	for i, s := range ss {
+		out[i] = feed.Sighting{Source: s.Source, GUID: s.GUID, URL: s.URL, Reason: s.Reason, Seen: s.Seen}
+	}
+	return out, err
 }

@@ -1,0 +1,133 @@
+// Command refresh benchmarks a refresh pass: a loopback server of N feeds of
+// M items each, spread over 127.0.0.2 … 127.0.0.9, and the same Refresher
+// `topicfeed refresh -force` runs, on a fresh database. It reports wall
+// time, CPU time and peak memory for the first pass (every item new) and
+// for a second pass (every feed answers 304), and checks no item was lost.
+//
+//	go run ./bench/refresh -feeds 1000 -items 50 [-cpuprofile cpu.out]
+//	go run ./bench/refresh -exec ./topicfeed   # time the real binary instead
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/topicfeed/topicfeed/config"
+	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/refresh"
+	"github.com/topicfeed/topicfeed/store"
+)
+
+type options struct {
+	feeds, items, concurrency, perHost int
+	cpuProfile, memProfile, execBin    string
+	keep                               bool
+}
+
+func main() {
+	var o options
+	serveMode := flag.Bool("serve", false, "run as the feed server (internal)")
+	flag.IntVar(&o.feeds, "feeds", 1000, "number of feeds")
+	flag.IntVar(&o.items, "items", 50, "items per feed")
+	flag.IntVar(&o.concurrency, "concurrency", 0, "refresh.concurrency (default: topicfeed's default)")
+	flag.IntVar(&o.perHost, "per-host", 0, "refresh.per_host (default: topicfeed's default)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of both passes to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile after the first pass to this file")
+	flag.StringVar(&o.execBin, "exec", "", "run this topicfeed binary's `refresh -force` instead of the in-process Refresher")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary config and database")
+	flag.Parse()
+	var err error
+	if *serveMode {
+		err = serve(o.feeds, o.items)
+	} else {
+		err = bench(context.Background(), o)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func bench(ctx context.Context, o options) error {
+	fmt.Printf("machine: %d CPUs (%s), GOMAXPROCS %d, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.Version())
+	addrs, stop, err := startServer(o.feeds, o.items)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Printf("feed server: %d feeds × %d items on %s\n", o.feeds, o.items, strings.Join(addrs, " "))
+	dir, err := os.MkdirTemp("", "topicfeed-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Println("keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	cfgPath, err := writeConfig(dir, addrs, o)
+	if err != nil {
+		return err
+	}
+	if o.execBin != "" {
+		return benchBinary(ctx, o, cfgPath)
+	}
+	return benchInProcess(ctx, o, cfgPath)
+}
+
+// writeConfig writes a config of o.feeds sources, feed i on address i mod
+// len(addrs), with three topics so classification costs what it would.
+func writeConfig(dir string, addrs []string, o options) (string, error) {
+	var b strings.Builder
+	b.WriteString("database: bench.db\nrefresh:\n  interval: 1h\n")
+	if o.concurrency > 0 {
+		fmt.Fprintf(&b, "  concurrency: %d\n", o.concurrency)
+	}
+	if o.perHost > 0 {
+		fmt.Fprintf(&b, "  per_host: %d\n", o.perHost)
+	}
+	b.WriteString("topics:\n  - name: all\n" +
+		"  - name: ports\n    match: 'harbour OR railway'\n" +
+		"  - name: politics\n    match: '(election OR council OR minister) AND NOT drought'\n")
+	b.WriteString("sources:\n")
+	for i := range o.feeds {
+		fmt.Fprintf(&b, "  - name: feed%04d\n    url: %s/feed/%d\n", i, addrs[i%len(addrs)], i)
+	}
+	path := filepath.Join(dir, "topicfeed.yaml")
+	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// newRefresher wires a Refresher from the config exactly as
+// `topicfeed refresh` does (cmd/topicfeed: openIngester and refresher).
+func newRefresher(ctx context.Context, cfg *config.Config) (*refresh.Refresher, error) {
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	topics, sources := cfg.FeedTopics(), cfg.FeedSources()
+	if err := db.SyncSources(ctx, sources); err != nil {
+		return nil, err
+	}
+	if err := db.SyncTopics(ctx, topics); err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ing := &refresh.Ingester{DB: db, Topics: topics, NearDistance: cfg.NearDuplicateDistance(), Sources: sources, Log: log}
+	rc := cfg.Refresh
+	intervals := map[string]time.Duration{}
+	for _, s := range sources {
+		intervals[s.Name] = s.Interval
+	}
+	opts := fetch.Options{Timeout: time.Duration(rc.Timeout), MaxBody: int64(rc.MaxBody), PerHost: rc.PerHost, AllowPrivate: true}
+	untrusted := opts
+	untrusted.AllowPrivate = rc.AllowPrivate
+	return &refresh.Refresher{Ingester: ing, Client: fetch.NewClient(opts), Untrusted: fetch.NewClient(untrusted),
+		Concurrency: rc.Concurrency, Log: log, Now: time.Now, Intervals: intervals, Default: time.Duration(rc.Interval)}, nil
+}

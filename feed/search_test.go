@@ -1,0 +1,164 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// fakeSearcher matches its items with the rule, as the store does after
+// its full-text pre-selection.
+type fakeSearcher struct {
+	items []*Item
+	err   error
+	limit int // last limit asked for
+}
+
+func (s *fakeSearcher) Search(_ context.Context, r *Rule, limit int) ([]*Item, error) {
+	s.limit = limit
+	if s.err != nil {
+		return nil, s.err
+	}
+	var out []*Item
+	for _, it := range s.items {
+		if len(out) < limit && r.Match(ItemDoc(it)) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func newFakeSearcher() *fakeSearcher {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	return &fakeSearcher{items: []*Item{
+		{ID: 2, Title: "Pakistan and US sign deal", Text: "Washington agreed.", Sources: []string{"dawn"}, Published: at, Updated: at},
+		{ID: 1, Title: "Let us talk", Text: "Pakistan asked us.", Sources: []string{"desk"}, Published: at.Add(-time.Hour), Updated: at.Add(-time.Hour)},
+	}}
+}
+
+func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	return w
+}
+
+func TestSearchHandlerFeeds(t *testing.T) {
+	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/")
+	q := `Pakistan AND US AND "a&b co"`
+	for _, f := range []Format{RSS, Atom, JSON} {
+		target := "/search." + string(f) + "?q=" + url.QueryEscape(q)
+		w := get(t, h, target)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", target, w.Code, w.Body)
+		}
+		if ct := w.Header().Get("Content-Type"); ct != f.ContentType() {
+			t.Errorf("%s: Content-Type %q, want %q", f, ct, f.ContentType())
+		}
+		parsed, err := gofeed.NewParser().ParseString(w.Body.String())
+		if err != nil {
+			t.Fatalf("%s: gofeed cannot read the feed: %v", f, err)
+		}
+		if want := "Search: " + q; parsed.Title != want {
+			t.Errorf("%s: title %q, want %q", f, parsed.Title, want)
+		}
+		if len(parsed.Items) != 0 {
+			t.Errorf("%s: %d items, want 0 (no item says \"a&b co\")", f, len(parsed.Items))
+		}
+		self := "http://feeds.example.org/search." + string(f) + "?q=" + url.QueryEscape(q)
+		if parsed.FeedLink != self && !strings.Contains(w.Body.String(), strings.ReplaceAll(self, "&", "&amp;")) {
+			t.Errorf("%s: self link %q missing from the feed", f, self)
+		}
+		etag := w.Header().Get("ETag")
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("If-None-Match", etag)
+		w2 := httptest.NewRecorder()
+		h.ServeHTTP(w2, req)
+		if etag == "" || w2.Code != http.StatusNotModified {
+			t.Errorf("%s: conditional GET with ETag %q: status %d, want 304", f, etag, w2.Code)
+		}
+	}
+	w := get(t, h, "/search.json?q=Pakistan+AND+US")
+	parsed, err := gofeed.NewParser().ParseString(w.Body.String())
+	if err != nil || len(parsed.Items) != 1 || parsed.Items[0].Title != "Pakistan and US sign deal" {
+		t.Errorf("Pakistan AND US: got %v (%v), want the one item with the acronym", parsed, err)
+	}
+}
+
+func TestSearchHandlerErrors(t *testing.T) {
+	s := newFakeSearcher()
+	h := NewSearchHandler(s, "http://x")
+	tests := []struct {
+		name, target string
+		code         int
+		body         string
+	}{
+		{"missing q", "/search.rss", 400, "missing q"},
+		{"blank q", "/search.rss?q=++", 400, "missing q"},
+		{"bad rule", "/search.rss?q=" + url.QueryEscape("Pakistan AND (US OR x))"), 400, `q: column 23: unexpected ")"`},
+		{"unknown field", "/search.atom?q=foo:x", 400, `q: column 1: unknown field "foo"`},
+		{"multi-line rule", "/search.atom?q=" + url.QueryEscape("a AND\n\"b\nc"), 400, "q: column 7: unterminated phrase"},
+		{"bad limit", "/search.rss?q=x&limit=-1", 400, "limit must be a positive whole number"},
+		{"unknown format", "/search.xml?q=x", 404, "search feeds are"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := get(t, h, tc.target)
+			body := w.Body.String()
+			if w.Code != tc.code || !strings.HasPrefix(body, tc.body) {
+				t.Errorf("status %d %q, want %d %q…", w.Code, body, tc.code, tc.body)
+			}
+			if strings.Count(strings.TrimSuffix(body, "\n"), "\n") != 0 {
+				t.Errorf("body is not one line: %q", body)
+			}
+		})
+	}
+	get(t, h, "/search.rss?q=x&limit=100000")
+	if s.limit != MaxLimit {
+		t.Errorf("limit 100000 asked the store for %d, want %d", s.limit, MaxLimit)
+	}
+	get(t, h, "/search.rss?q=x")
+	if s.limit != DefaultSearchLimit {
+		t.Errorf("no limit asked the store for %d, want %d", s.limit, DefaultSearchLimit)
+	}
+	s.err = errors.New("disk on fire")
+	if w := get(t, h, "/search.rss?q=x"); w.Code != 500 || strings.Contains(w.Body.String(), "fire") {
+		t.Errorf("store failure: status %d %q, want 500 without internals", w.Code, w.Body)
+	}
+}
+
+// FuzzSearchQuery: any q gives 200 with a feed or 400 with one line, never
+// a 500 or a panic, and 400 exactly when the rule does not parse.
+func FuzzSearchQuery(f *testing.F) {
+	for _, r := range devsetRules {
+		f.Add(r)
+	}
+	for _, r := range badRules {
+		f.Add(r.in)
+	}
+	f.Add("\x00\xff\u2028 title:")
+	h := NewSearchHandler(newFakeSearcher(), "http://x")
+	f.Fuzz(func(t *testing.T, q string) {
+		w := get(t, h, "/search.json?q="+url.QueryEscape(q))
+		_, perr := ParseRule(q)
+		switch {
+		case w.Code == http.StatusOK && perr == nil:
+			if _, err := gofeed.NewParser().ParseString(w.Body.String()); err != nil {
+				t.Errorf("q %q: unreadable feed: %v", q, err)
+			}
+		case w.Code == http.StatusBadRequest && (perr != nil || strings.TrimSpace(q) == ""):
+			if body := strings.TrimSuffix(w.Body.String(), "\n"); strings.ContainsAny(body, "\r\n") {
+				t.Errorf("q %q: 400 body is not one line: %q", q, body)
+			}
+		default:
+			t.Errorf("q %q: status %d (parse error %v): %s", q, w.Code, perr, w.Body)
+		}
+	})
+}

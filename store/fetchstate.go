@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FetchFilter selects the sources a refresh pass fetches. The zero value
+// selects every source.
+type FetchFilter struct {
+	Names        []string  // only these sources; none means all
+	DueBy        time.Time // only sources whose next fetch is at or before; zero means any
+	SkipDisabled bool      // leave out disabled sources
+}
+
+// FetchList lists sources with their fetch state, by name, for the
+// scheduler. Unlike Sources it does not count items, which would scan every
+// sighting on each scheduling tick; Items is left zero.
+func (d *DB) FetchList(ctx context.Context, f FetchFilter) ([]SourceInfo, error) {
+	q := `SELECT name, url, path, etag, last_modified, last_status, last_error, failures,
+		next_fetch, disabled, last_fetch, origin FROM sources WHERE 1 = 1`
+	var args []any
+	if len(f.Names) > 0 {
+		q += ` AND name IN (?` + strings.Repeat(",?", len(f.Names)-1) + `)`
+		for _, n := range f.Names {
+			args = append(args, n)
+		}
+	}
+	if !f.DueBy.IsZero() {
+		q += ` AND next_fetch <= ?`
+		args = append(args, f.DueBy.Unix())
+	}
+	if f.SkipDisabled {
+		q += ` AND disabled = 0`
+	}
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SourceInfo
+	for rows.Next() {
+		var s SourceInfo
+		var next, last int64
+		if err := rows.Scan(&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
+			&s.Failures, &next, &s.Disabled, &last, &s.Origin); err != nil {
+			return nil, err
+		}
+		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CountItems returns how many items are stored, duplicates merged.
+func (d *DB) CountItems(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n)
+	return n, err
+}
+
+// IsBusy reports whether err is SQLite giving up on a lock that another
+// connection, or another process, held past the busy timeout. The
+// transaction it ended was rolled back whole and may be retried.
+func IsBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"modernc.org/sqlite"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+// The search index (migration 0003) folds text with feed.Fold (NFKC,
+// accents removed, lower case), so that FTS5 sees the very words rule
+// matching sees: SQLite's own case folding predates some of Go's Unicode
+// tables (Georgian capitals, for one), and FTS5 does no NFKC at all. Case
+// is not lost to rules, since FTSQuery drops it anyway. SQLite calls back into
+// Go for it from the triggers that keep the index current, which is why
+// the ingest code needs no search-specific step. Registering a pure
+// function with the driver is process-wide but stateless.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_fold", 1, foldSQL)
+}
+
+func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	switch v := args[0].(type) {
+	case string:
+		if isASCII(v) {
+			return v, nil // FTS5 folds ASCII case exactly as Go does
+		}
+		return feed.Fold(v), nil
+	case []byte:
+		return feed.Fold(string(v)), nil
+	case nil:
+		return nil, nil
+	}
+	return args[0], nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// Search bounds. FTS5 candidates are a superset of the rule's matches
+// (FTSQuery drops NOT and the case of ALL-CAPS words), so the exact filter
+// may reject many of them; the caps keep one query's cost bounded when the
+// index is unselective.
+const (
+	// SearchMaxLimit caps how many items one search returns.
+	SearchMaxLimit = 500
+	// searchCandidates is how many index hits, the most recently stored
+	// first, are ranked by date. Queries with more hits than this rank
+	// only the newest ones.
+	searchCandidates = 5000
+	// searchChecks is how many candidates at most are loaded and matched
+	// exactly; a rule FTS5 cannot narrow (NOT-only) scans this many of the
+	// newest items.
+	searchChecks = 5000
+)
+
+// Search returns up to limit items the rule matches, newest first. FTS5
+// proposes candidates with rule.FTSQuery(); each is then checked with
+// rule.Match, loading candidates in pages until limit items match or the
+// candidates (at most searchChecks) run out.
+func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.Item, error) {
+	switch {
+	case limit <= 0:
+		limit = 50
+	case limit > SearchMaxLimit:
+		limit = SearchMaxLimit
+	}
+	ids, err := d.searchCandidates(ctx, rule.FTSQuery())
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", rule, err)
+	}
+	var out []*feed.Item
+	page := max(2*limit, 64)
+	for start := 0; start < len(ids) && len(out) < limit; start += page {
+		batch, err := d.itemsByID(ctx, ids[start:min(start+page, len(ids))])
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", rule, err)
+		}
+		ok := matchAll(rule, batch)
+		for i, it := range batch {
+			if len(out) < limit && ok[i] {
+				out = append(out, it)
+			}
+		}
+	}
+	return out, nil
+}
+
+// matchAll checks items against the rule on every CPU: tokenising each
+// candidate (feed.ItemDoc) is most of a search's cost.
+func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
+	ok := make([]bool, len(items))
+	workers := min(runtime.GOMAXPROCS(0), (len(items)+15)/16)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(items); i += workers {
+				ok[i] = rule.Match(feed.ItemDoc(items[i]))
+			}
+		})
+	}
+	wg.Wait()
+	return ok
+}
+
+// searchCandidates returns at most searchChecks item ids, newest first:
+// the FTS5 hits of q, or with q == "" simply the newest items.
+func (d *DB) searchCandidates(ctx context.Context, q string) ([]int64, error) {
+	if q == "" {
+		return d.ids(ctx, `SELECT id FROM items INDEXED BY items_published
+			ORDER BY published DESC, id DESC LIMIT ?`, searchChecks)
+	}
+	// The inner query walks the index by rowid, newest stored first, and
+	// stops at searchCandidates; only those hits are ranked by date.
+	return d.ids(ctx, `SELECT i.id FROM items i INDEXED BY items_id_published JOIN (
+			SELECT rowid AS id FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2
+		) h ON h.id = i.id
+		ORDER BY i.published DESC, i.id DESC LIMIT ?3`, q, searchCandidates, searchChecks)
+}
+
+func (d *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// itemsByID loads items with their sources, in the order of ids, with two
+// queries for the whole page rather than one per item.
+func (d *DB) itemsByID(ctx context.Context, ids []int64) ([]*feed.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := "(?" + strings.Repeat(",?", len(ids)-1) + ")"
+	rows, err := d.db.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i WHERE i.id IN `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*feed.Item, len(ids))
+	for rows.Next() {
+		it, _, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[it.ID] = it
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := d.addSources(ctx, byID, in, args); err != nil {
+		return nil, err
+	}
+	out := make([]*feed.Item, 0, len(ids))
+	for _, id := range ids {
+		if it := byID[id]; it != nil { // deleted since the candidate query
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// addSources fills in each item's source names, first seen first.
+func (d *DB) addSources(ctx context.Context, byID map[int64]*feed.Item, in string, args []any) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT g.item_id, s.name, min(g.id) FROM sightings g
+		JOIN sources s ON s.id = g.source_id WHERE g.item_id IN `+in+` GROUP BY g.item_id, s.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	type seen struct {
+		name  string
+		first int64
+	}
+	srcs := map[int64][]seen{}
+	for rows.Next() {
+		var id, first int64
+		var name string
+		if err := rows.Scan(&id, &name, &first); err != nil {
+			return err
+		}
+		srcs[id] = append(srcs[id], seen{name, first})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for id, ss := range srcs {
+		sort.Slice(ss, func(a, b int) bool { return ss[a].first < ss[b].first })
+		if it := byID[id]; it != nil {
+			for _, s := range ss {
+				it.Sources = append(it.Sources, s.name)
+			}
+		}
+	}
+	return nil
+}
