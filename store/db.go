@@ -40,6 +40,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The default 2 MB page cache makes every index probe of a large store
+	// a disk read; 64 MB per connection keeps the hot indexes in memory.
+	q.Add("_pragma", "cache_size(-65536)")
 	q.Set("_txlock", "immediate")
 	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -78,36 +81,42 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // migrate applies each embedded migration newer than PRAGMA user_version,
 // each in its own transaction, so a crash leaves the schema at a version.
+// The version is read inside the (immediate, so write-locked) transaction:
+// two processes opening a new database at once apply each migration once.
 func (d *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	var version int
-	if err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return err
-	}
-	if version > len(names) {
-		return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", version, len(names))
-	}
-	for i := version; i < len(names); i++ {
-		body, err := migrations.ReadFile(names[i])
-		if err != nil {
-			return err
-		}
-		err = d.transact(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	for {
+		applied := ""
+		err := d.transact(ctx, func(tx *sql.Tx) error {
+			var version int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
+			if version > len(names) {
+				return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", version, len(names))
+			}
+			if version == len(names) {
+				return nil
+			}
+			applied = strings.TrimPrefix(names[version], "migrations/")
+			body, err := migrations.ReadFile(names[version])
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", applied, err)
+			}
+			_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1))
 			return err
 		})
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", strings.TrimPrefix(names[i], "migrations/"), err)
+		if err != nil || applied == "" {
+			return err
 		}
 	}
-	return nil
 }
 
 // transact runs fn in a transaction, rolling back on error or panic.

@@ -39,7 +39,8 @@ func (r *IngestResult) Add(o IngestResult) {
 func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt IngestOptions) (IngestResult, error) {
 	var res IngestResult
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano()}
+		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}}
+		defer ing.close()
 		src, err := ensureSource(ctx, tx, source, d.Now().Unix())
 		if err != nil {
 			return err
@@ -64,6 +65,7 @@ func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt I
 
 type ingester struct {
 	tx         *sql.Tx
+	stmts      map[string]*sql.Stmt // prepared once per batch: parsing SQL per row cost more than running it
 	opt        IngestOptions
 	now        int64
 	source     int64
@@ -86,7 +88,7 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, res *IngestResult) er
 		}
 	}
 	var id int64
-	err := g.tx.QueryRowContext(ctx, `SELECT id FROM items WHERE content_hash = ? LIMIT 1`, fp.Hash).Scan(&id)
+	err := g.queryRow(ctx, `SELECT id FROM items WHERE content_hash = ? LIMIT 1`, fp.Hash).Scan(&id)
 	if err == nil {
 		res.Merged++
 		return g.merge(ctx, id, it, fp, "hash: same normalised text")
@@ -111,8 +113,8 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, res *IngestResult) er
 func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
 	var sid, itemID int64
 	var hash, reason string
-	err := g.tx.QueryRowContext(ctx,
-		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND guid = ?`,
+	err := g.queryRow(ctx,
+		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND guid = ? AND guid <> ''`,
 		g.source, it.GUID).Scan(&sid, &itemID, &hash, &reason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -128,8 +130,8 @@ func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
 	var sid, itemID int64
 	var hash, reason string
-	err := g.tx.QueryRowContext(ctx,
-		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND url = ? LIMIT 1`,
+	err := g.queryRow(ctx,
+		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND url = ? AND url <> '' LIMIT 1`,
 		g.source, it.URL).Scan(&sid, &itemID, &hash, &reason)
 	if err == nil {
 		return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
@@ -137,8 +139,8 @@ func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
-	err = g.tx.QueryRowContext(ctx,
-		`SELECT item_id FROM sightings WHERE url = ? LIMIT 1`, it.URL).Scan(&itemID)
+	err = g.queryRow(ctx,
+		`SELECT item_id FROM sightings WHERE url = ? AND url <> '' LIMIT 1`, it.URL).Scan(&itemID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -158,7 +160,7 @@ func (g *ingester) revisit(ctx context.Context, sid, itemID int64, hash, reason 
 		return nil
 	}
 	res.Updated++
-	if _, err := g.tx.ExecContext(ctx, `UPDATE sightings SET hash = ?, seen = ? WHERE id = ?`, fp.Hash, g.now, sid); err != nil {
+	if _, err := g.exec(ctx, `UPDATE sightings SET hash = ?, seen = ? WHERE id = ?`, fp.Hash, g.now, sid); err != nil {
 		return err
 	}
 	if reason != "new" {
@@ -180,7 +182,7 @@ func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, str
 	}
 	q := `SELECT i.id, i.content_hash, i.simhash, i.minhash FROM items i WHERE i.id IN (
 		SELECT DISTINCT item_id FROM item_bands WHERE key IN (?` + strings.Repeat(",?", len(keys)-1) + `)) ORDER BY i.id`
-	rows, err := g.tx.QueryContext(ctx, q, args...)
+	rows, err := g.query(ctx, q, args...)
 	if err != nil {
 		return 0, "", err
 	}
@@ -205,4 +207,60 @@ func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, str
 		}
 	}
 	return best, bestWhy, rows.Err()
+}
+
+// The partial indexes on sightings (guid <> '', url <> '') are used only
+// when a query repeats their condition, as the lookups above do.
+
+func (g *ingester) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := g.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := g.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	g.stmts[q] = st
+	return st, nil
+}
+
+func (g *ingester) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := g.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (g *ingester) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := g.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryContext and QueryRowContext let loadItem read through the batch's
+// prepared statements.
+func (g *ingester) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return g.query(ctx, q, args...)
+}
+
+func (g *ingester) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return g.queryRow(ctx, q, args...)
+}
+
+func (g *ingester) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := g.prepared(ctx, q)
+	if err != nil {
+		// sql.Row carries no error of its own; the tx reports it on Scan.
+		return g.tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (g *ingester) close() {
+	for _, st := range g.stmts {
+		st.Close()
+	}
 }

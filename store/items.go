@@ -11,7 +11,7 @@ import (
 
 func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprint) error {
 	pub, upd := times(it, g.now)
-	r, err := g.tx.ExecContext(ctx, `INSERT INTO items
+	r, err := g.exec(ctx, `INSERT INTO items
 		(url, title, content, text, summary, author, categories, published, updated, created, content_hash, simhash, minhash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
@@ -39,14 +39,14 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 	if it.Updated.IsZero() || upd <= pub {
 		upd = g.now
 	}
-	_, err := g.tx.ExecContext(ctx, `UPDATE items SET url = ?, title = ?, content = ?, text = ?, summary = ?,
+	_, err := g.exec(ctx, `UPDATE items SET url = ?, title = ?, content = ?, text = ?, summary = ?,
 		author = ?, categories = ?, updated = ?, content_hash = ?, simhash = ?, minhash = ? WHERE id = ?`,
 		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
 		upd, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash(), id)
 	if err != nil {
 		return err
 	}
-	if _, err := g.tx.ExecContext(ctx, `DELETE FROM item_bands WHERE item_id = ?`, id); err != nil {
+	if _, err := g.exec(ctx, `DELETE FROM item_bands WHERE item_id = ?`, id); err != nil {
 		return err
 	}
 	if err := g.bands(ctx, id, fp); err != nil {
@@ -59,7 +59,7 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 // first stored, but topics may now accept it through the new source.
 func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
 	var had int
-	err := g.tx.QueryRowContext(ctx, `SELECT count(*) FROM sightings WHERE item_id = ? AND source_id = ?`, id, g.source).Scan(&had)
+	err := g.queryRow(ctx, `SELECT count(*) FROM sightings WHERE item_id = ? AND source_id = ?`, id, g.source).Scan(&had)
 	if err != nil {
 		return err
 	}
@@ -73,14 +73,14 @@ func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.F
 }
 
 func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
-	_, err := g.tx.ExecContext(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
+	_, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.GUID, it.URL, fp.Hash, reason, g.now)
 	return err
 }
 
 func (g *ingester) bands(ctx context.Context, id int64, fp feed.Fingerprint) error {
 	for _, k := range fp.BandKeys() {
-		if _, err := g.tx.ExecContext(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, k, id); err != nil {
+		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, k, id); err != nil {
 			return err
 		}
 	}
@@ -94,7 +94,7 @@ func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub in
 		if !t.Accepts(doc, it.Sources) {
 			continue
 		}
-		if _, err := g.tx.ExecContext(ctx, `INSERT OR IGNORE INTO topic_items (topic, item_id, published) VALUES (?, ?, ?)`,
+		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO topic_items (topic, item_id, published) VALUES (?, ?, ?)`,
 			t.Name, id, pub); err != nil {
 			return err
 		}
@@ -104,11 +104,11 @@ func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub in
 
 // reclassify recomputes a stored item's topics after an edit or a merge.
 func (g *ingester) reclassify(ctx context.Context, id int64) error {
-	it, pub, err := loadItem(ctx, g.tx, id)
+	it, pub, err := loadItem(ctx, g, id)
 	if err != nil {
 		return err
 	}
-	if _, err := g.tx.ExecContext(ctx, `DELETE FROM topic_items WHERE item_id = ?`, id); err != nil {
+	if _, err := g.exec(ctx, `DELETE FROM topic_items WHERE item_id = ?`, id); err != nil {
 		return err
 	}
 	return g.classify(ctx, id, it, pub)

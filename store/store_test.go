@@ -234,3 +234,24 @@ func TestSyncTopicsRecomputes(t *testing.T) {
 		t.Error("unknown topic: no error")
 	}
 }
+
+// Two processes (here: handles) opening a new database at once must not
+// both apply the same migration.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "race.db")
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			db, err := Open(context.Background(), path)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
