@@ -24,6 +24,7 @@ type Config struct {
 	Listen         string    `yaml:"listen"`
 	BaseURL        string    `yaml:"base_url"`
 	AdminTokenFile string    `yaml:"admin_token_file"`
+	WebSubHub      string    `yaml:"websub_hub"` // advertised in feeds and pinged on changes
 	Refresh        Refresh   `yaml:"refresh"`
 	Dedup          Dedup     `yaml:"dedup"`
 	Retention      Retention `yaml:"retention"`

@@ -47,6 +47,9 @@ func (v *validator) top() {
 	if c.BaseURL != "" && !isHTTPURL(c.BaseURL) {
 		v.add("base_url", "base_url: %q is not an absolute http(s) URL", c.BaseURL)
 	}
+	if c.WebSubHub != "" && !isHTTPURL(c.WebSubHub) {
+		v.add("websub_hub", "websub_hub: %q is not an absolute http(s) URL", c.WebSubHub)
+	}
 	r := c.Refresh
 	if r.Interval <= 0 {
 		v.add("refresh.interval", "refresh.interval: must be positive")

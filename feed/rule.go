@@ -34,7 +34,10 @@ package feed
 // line breaks lie between them, but never across two fields or two
 // categories. A term without a prefix searches title and body.
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Rule is a parsed topic rule. It is immutable and safe for concurrent use.
 type Rule struct {
@@ -177,6 +180,15 @@ func (r *Rule) FTSQuery() string {
 func (n *node) fts() (string, bool) {
 	switch n.op {
 	case opLeaf:
+		// SQLite's tokenizer drops words of marks only, which Go counts
+		// as words: such a leaf cannot narrow the candidates.
+		for _, w := range n.words {
+			if !strings.ContainsFunc(w.folded, func(r rune) bool {
+				return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r)
+			}) {
+				return "", false
+			}
+		}
 		return ftsColumns(n.fields) + ftsString(n.words), true
 	case opNot:
 		return "", false

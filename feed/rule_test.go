@@ -404,3 +404,15 @@ The commerce secretary is expected to brief parliament's standing committee on
 the outcome of the talks on Thursday. A second round is planned in Washington in
 the spring, when officials hope to sign a framework agreement covering services,
 agriculture and customs procedures.`
+
+// A word of combining marks only is a word to the rule tokenizer but not
+// to SQLite's: the FTS query must then not restrict on it.
+func TestFTSQueryMarkOnlyWord(t *testing.T) {
+	r, err := ParseRule("\u20dd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := r.FTSQuery(); q != "" {
+		t.Errorf("FTSQuery = %q, want no restriction", q)
+	}
+}

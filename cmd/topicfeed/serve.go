@@ -80,10 +80,10 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemo
 	d := &daemon{e: e, db: db, metrics: feed.NewMetrics(reg), refreshNow: make(chan []string, 1)}
 	admin := adminStore{db}
 	d.pub = feed.NewPublisher(db, ing.Topics, feed.PublisherOptions{
-		BaseURL: e.cfg.BaseURL,
-		MaxAge:  time.Duration(e.cfg.Refresh.Interval) / 6,
-		Log:     e.log,
-		// Hub: the config has no websub_hub key yet; pass it here once it does.
+		BaseURL:    e.cfg.BaseURL,
+		MaxAge:     time.Duration(e.cfg.Refresh.Interval) / 6,
+		Log:        e.log,
+		Hub:        e.cfg.WebSubHub,
 		Metrics:    d.metrics,
 		Sources:    admin,
 		Admin:      admin,
@@ -228,7 +228,9 @@ func (d *daemon) startWorkers(parent context.Context, ing *refresh.Ingester) *wo
 		defer w.wg.Done()
 		r := d.e.refresher(ing)
 		r.OnResult = d.observeFetch
-		d.schedule(ctx, r)
+		// Run starts each source as it comes due, so one slow source does
+		// not hold back the rest; "refresh now" requests arrive on refreshNow.
+		r.Run(ctx, scheduleEvery, d.refreshNow)
 	}()
 	return w
 }
@@ -244,52 +246,6 @@ func (d *daemon) observeFetch(res refresh.Result) {
 	}
 	d.metrics.Fetched(status, res.Duration)
 	d.metrics.Ingested(res.New, res.Updated, res.Merged)
-}
-
-// schedule fetches remote sources as they come due. Folders are the
-// watcher's, so they are left out, unless the admin API asks for a pass.
-func (d *daemon) schedule(ctx context.Context, r *refresh.Refresher) {
-	t := time.NewTicker(scheduleEvery)
-	defer t.Stop()
-	forced, only := false, []string(nil)
-	for {
-		due, err := r.Due(ctx, forced, only)
-		if err != nil && ctx.Err() == nil {
-			d.e.log.Error("schedule", "err", err)
-		}
-		if !forced {
-			remote := due[:0]
-			for _, s := range due {
-				if s.Path == "" && s.URL != "" {
-					remote = append(remote, s)
-				}
-			}
-			due = remote
-		}
-		d.logResults(ctx, r.Pass(ctx, due))
-		forced, only = false, nil
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case only = <-d.refreshNow:
-			forced = true
-		}
-	}
-}
-
-func (d *daemon) logResults(ctx context.Context, results []refresh.Result) {
-	for _, res := range results {
-		log := d.e.log.With("source", res.Source)
-		switch {
-		case res.Err != nil && ctx.Err() == nil:
-			log.Warn("refresh failed", "err", res.Err)
-		case res.NotModified:
-			log.Debug("not modified")
-		case res.Err == nil:
-			log.Info("refreshed", "new", res.New, "updated", res.Updated, "merged", res.Merged)
-		}
-	}
 }
 
 // queueRefresh is the admin API's "refresh now": it checks the names and
