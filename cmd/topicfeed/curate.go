@@ -95,12 +95,8 @@ func (e *env) openTopic(ctx context.Context, name string) (*store.DB, *feed.Topi
 	if t == nil {
 		return nil, nil, fmt.Errorf("unknown topic %q (see topicfeed topics)", name)
 	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := db.SyncTopics(ctx, e.cfg.FeedTopics()); err != nil {
-		db.Close()
 		return nil, nil, err
 	}
 	return db, t, nil
@@ -127,10 +123,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{exitBadConfig, fmt.Errorf("query: %w", err)}
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}

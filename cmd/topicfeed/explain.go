@@ -21,10 +21,7 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	if (*itemID == 0) == (len(pos) != 1) {
 		return &exitError{exitBadConfig, errors.New("want a TOPIC or -item ID")}
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -35,9 +32,6 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	t := e.topic(pos[0])
 	if t == nil {
 		return fmt.Errorf("unknown topic %q (see topicfeed topics)", pos[0])
-	}
-	if err := db.SyncTopics(ctx, e.cfg.FeedTopics()); err != nil {
-		return err
 	}
 	items, err := db.TopicItems(ctx, t.Name, *limit)
 	if err != nil {

@@ -73,23 +73,36 @@ func newBar(e *env, total int, quiet bool) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000))
 }
 
-// openIngester opens the database and brings its sources and topics in
-// line with the config, recomputing topics whose rules changed.
-func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, error) {
+// openStore loads the config, opens its database and brings the stored
+// sources and topics in line with it, recomputing topics whose rules
+// changed; every command that reads the store starts here.
+func (e *env) openStore(ctx context.Context) (*store.DB, error) {
+	if e.cfg == nil {
+		if err := e.load(); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.Open(ctx, e.cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.SyncSources(ctx, e.cfg.FeedSources()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.SyncTopics(ctx, e.cfg.FeedTopics()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openIngester opens the store (see openStore) with an ingester for it.
+func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, error) {
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	topics := e.cfg.FeedTopics()
-	sources := e.cfg.FeedSources()
-	if err := db.SyncSources(ctx, sources); err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	if err := db.SyncTopics(ctx, topics); err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return db, &refresh.Ingester{DB: db, Topics: topics, NearDistance: e.cfg.NearDuplicateDistance(),
-		Sources: sources, Log: e.log}, nil
+	return db, &refresh.Ingester{DB: db, Topics: e.cfg.FeedTopics(), NearDistance: e.cfg.NearDuplicateDistance(),
+		Sources: e.cfg.FeedSources(), Log: e.log}, nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
-
-	"github.com/topicfeed/topicfeed/store"
 )
 
 func runCheck(_ context.Context, e *env, args []string) error {
@@ -28,18 +26,12 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("topics"), args); err != nil {
 		return err
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	topics := e.cfg.FeedTopics()
-	if err := db.SyncTopics(ctx, topics); err != nil {
-		return err
-	}
 	stats, err := db.TopicStats(ctx)
 	if err != nil {
 		return err
@@ -57,17 +49,11 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("sources"), args); err != nil {
 		return err
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.SyncSources(ctx, e.cfg.FeedSources()); err != nil {
-		return err
-	}
 	srcs, err := db.Sources(ctx)
 	if err != nil {
 		return err

@@ -26,17 +26,11 @@ func runOPML(ctx context.Context, e *env, args []string) error {
 	default:
 		return &exitError{exitBadConfig, errors.New("want `opml export` or `opml import FILE`")}
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.SyncSources(ctx, e.cfg.FeedSources()); err != nil {
-		return err
-	}
 	if pos[0] == "export" {
 		return exportOPML(ctx, e, db)
 	}

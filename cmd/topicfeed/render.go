@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/topicfeed/topicfeed/feed"
-	"github.com/topicfeed/topicfeed/store"
 )
 
 func runRender(ctx context.Context, e *env, args []string) error {
@@ -34,14 +33,11 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if t == nil {
 		return fmt.Errorf("unknown topic %q (see topicfeed topics)", pos[0])
 	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.SyncTopics(ctx, e.cfg.FeedTopics()); err != nil {
-		return err
-	}
 	n := t.Limit
 	if *limit > 0 {
 		n = min(*limit, 500)
