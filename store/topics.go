@@ -241,3 +241,9 @@ func (d *DB) ItemForGUID(ctx context.Context, source, guid string) (int64, error
 	}
 	return id, err
 }
+
+// Recent returns the newest stored items with their sources, whatever
+// topic they are in: what `topicfeed explain TOPIC` judges.
+func (d *DB) Recent(ctx context.Context, limit int) ([]*feed.Item, error) {
+	return d.items(ctx, `SELECT `+itemColumns+` FROM items i ORDER BY i.published DESC, i.id DESC LIMIT ?`, limit)
+}

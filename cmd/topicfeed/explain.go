@@ -33,27 +33,65 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	if t == nil {
 		return fmt.Errorf("unknown topic %q (see topicfeed topics)", pos[0])
 	}
-	items, err := db.TopicItems(ctx, t.Name, *limit)
+	return e.explainTopic(ctx, db, t, *limit)
+}
+
+// explainTopic judges the newest stored items against a topic and prints,
+// for each one the rule or a curator touched, why it is in or out: the
+// rule terms that matched, the exclude terms that dropped it, a source
+// filter, or a pin or hide.
+func (e *env) explainTopic(ctx context.Context, db *store.DB, t *feed.Topic, limit int) error {
+	items, err := db.Recent(ctx, limit)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "topic %s: %d items\n", t.Name, len(items))
+	curations, err := db.Curations(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	curated := map[int64]string{}
+	for _, c := range curations {
+		curated[c.ItemID] = c.Action
+	}
+	fmt.Fprintf(e.stdout, "topic %s, judged over the newest %d items\n", t.Name, len(items))
 	if t.Match != nil {
-		fmt.Fprintf(e.stdout, "match: %s\n", t.Match)
+		fmt.Fprintf(e.stdout, "match:   %s\n", t.Match)
 	}
 	if t.Exclude != nil {
 		fmt.Fprintf(e.stdout, "exclude: %s\n", t.Exclude)
 	}
 	for _, it := range items {
-		why := "pinned or matches everything"
-		if t.Match != nil {
-			if hits := t.Match.Explain(feed.ItemDoc(it)); len(hits) > 0 {
-				why = "matched " + strings.Join(hits, ", ")
-			}
+		if verdict := topicVerdict(t, it, curated[it.ID]); verdict != "" {
+			fmt.Fprintf(e.stdout, "%6d  %s  %s\n        %s\n", it.ID, it.Published.Format("2006-01-02"), it.Title, verdict)
 		}
-		fmt.Fprintf(e.stdout, "%6d  %s  %s\n        %s\n", it.ID, it.Published.Format("2006-01-02"), it.Title, why)
 	}
 	return nil
+}
+
+// topicVerdict says why an item is in or out of a topic; "" when the
+// rule does not concern it at all.
+func topicVerdict(t *feed.Topic, it *feed.Item, curation string) string {
+	doc := feed.ItemDoc(it)
+	matched := t.Match == nil || t.Match.Match(doc)
+	var why []string
+	if t.Match != nil && matched {
+		why = append(why, "matched "+strings.Join(t.Match.Explain(doc), ", "))
+	}
+	switch {
+	case curation == store.Pin:
+		return "IN (pinned by hand) " + strings.Join(why, "; ")
+	case curation == store.Hide:
+		return "OUT (hidden by hand) " + strings.Join(why, "; ")
+	case !matched:
+		return ""
+	case t.Exclude != nil && t.Exclude.Match(doc):
+		return "OUT: " + strings.Join(why, "; ") + "; excluded by " + strings.Join(t.Exclude.Explain(doc), ", ")
+	case !t.Accepts(doc, it.Sources):
+		return "OUT: " + strings.Join(why, "; ") + "; not from " + strings.Join(t.Sources, ", ")
+	case len(why) == 0:
+		return "IN: the topic takes every item"
+	}
+	return "IN: " + strings.Join(why, "; ")
 }
 
 func (e *env) explainItem(ctx context.Context, db *store.DB, id int64) error {

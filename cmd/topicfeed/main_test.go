@@ -250,3 +250,31 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// TestExplainTopic: explain says why each concerned item is in or out,
+// including items the exclude rule or a curator dropped.
+func TestExplainTopic(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "    exclude: ferry\n")
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	os.WriteFile(filepath.Join(in, "terminal.txt"), []byte(article), 0o644)
+	os.WriteFile(filepath.Join(in, "ferry.txt"), []byte("Ferry Strike Closes Port\n\nApril 3, 2026\n\nThe port was closed when ferry crews walked out over pay.\n"), 0o644)
+	os.WriteFile(filepath.Join(in, "other.txt"), []byte("Orchard Bloom Early\n\nApril 4, 2026\n\nApple trees flowered three weeks early this year.\n"), 0o644)
+	if code, _, errs := run(t, "", "ingest", "-config", cfg, in); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := run(t, "", "explain", "harbour", "-config", cfg)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, want := range []string{"Harbour Terminal Approved After Three Years\n        IN: matched harbour",
+		"Ferry Strike Closes Port\n        OUT: matched port; excluded by ferry"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Orchard") {
+		t.Errorf("explain lists an item the rule does not concern:\n%s", out)
+	}
+}
