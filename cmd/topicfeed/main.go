@@ -55,6 +55,8 @@ var commands = []command{
 	{"unpin", "TOPIC ITEM", "undo pin", runUnpin},
 	{"unhide", "TOPIC ITEM", "undo hide", runUnhide},
 	{"search", "QUERY [-format F] [-limit N]", "full-text search with the rule language", runSearch},
+	{"prune", "", "delete items beyond the retention policy (pinned items stay)", runPrune},
+	{"backup", "FILE", "write a consistent copy of the database to FILE", runBackup},
 	{"topics", "", "list topics with counts and last update", runTopics},
 	{"sources", "", "list sources with fetch state", runSources},
 	{"opml", "export | import FILE", "sources as OPML 2.0", runOPML},

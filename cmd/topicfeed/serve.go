@@ -71,6 +71,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- serveUntil(ctx, srv, ln) }()
 	go d.watchChanges(ctx)
+	go e.pruneEvery(ctx, db, pruneInterval)
 	return d.loop(ctx, ing, srvDone)
 }
 
