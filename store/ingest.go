@@ -52,6 +52,9 @@ func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt I
 				return fmt.Errorf("item %q: %w", items[i].Title, err)
 			}
 		}
+		if err := flushSearch(ctx, tx); err != nil {
+			return err
+		}
 		if opt.Fetch != nil {
 			return saveFetchState(ctx, tx, src, opt.Fetch)
 		}
@@ -127,25 +130,23 @@ func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 
 // byURL joins an item whose canonical link is already stored: from this
 // source it is the same entry (maybe edited); from another, a duplicate.
+// One query answers both, this source's sighting first.
 func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
 	var sid, itemID int64
 	var hash, reason string
+	var mine bool
 	err := g.queryRow(ctx,
-		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND url = ? AND url <> '' LIMIT 1`,
-		g.source, it.URL).Scan(&sid, &itemID, &hash, &reason)
-	if err == nil {
-		return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return false, err
-	}
-	err = g.queryRow(ctx,
-		`SELECT item_id FROM sightings WHERE url = ? AND url <> '' LIMIT 1`, it.URL).Scan(&itemID)
+		`SELECT id, item_id, hash, reason, source_id = ?1 FROM sightings WHERE url = ?2 AND url <> ''
+		ORDER BY source_id = ?1 DESC, id LIMIT 1`,
+		g.source, it.URL).Scan(&sid, &itemID, &hash, &reason, &mine)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	if mine {
+		return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
 	}
 	res.Merged++
 	return true, g.merge(ctx, itemID, it, fp, "url: same canonical link")
@@ -170,7 +171,12 @@ func (g *ingester) revisit(ctx context.Context, sid, itemID int64, hash, reason 
 }
 
 // nearest finds the closest stored near-duplicate through the LSH band
-// index, confirming each candidate with feed.Similar.
+// index, confirming each candidate with feed.Similar. One query probes the
+// band keys (PRIMARY KEY (key, item_id)) and joins each hit to its item;
+// an item sharing several bands comes back once per band and is checked
+// once. No ORDER BY: SQLite would sort through a temporary B-tree for
+// every item, most of which have no candidate at all; ties go to the
+// lowest id, as they did when sorted.
 func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, string, error) {
 	keys := fp.BandKeys()
 	if len(keys) == 0 {
@@ -180,8 +186,8 @@ func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, str
 	for i, k := range keys {
 		args[i] = k
 	}
-	q := `SELECT i.id, i.content_hash, i.simhash, i.minhash FROM items i WHERE i.id IN (
-		SELECT DISTINCT item_id FROM item_bands WHERE key IN (?` + strings.Repeat(",?", len(keys)-1) + `)) ORDER BY i.id`
+	q := `SELECT i.id, i.content_hash, i.simhash, i.minhash FROM item_bands b JOIN items i ON i.id = b.item_id
+		WHERE b.key IN (?` + strings.Repeat(",?", len(keys)-1) + `)`
 	rows, err := g.query(ctx, q, args...)
 	if err != nil {
 		return 0, "", err
@@ -189,6 +195,7 @@ func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, str
 	defer rows.Close()
 	var best int64
 	bestDist, bestWhy := 65, ""
+	var seen map[int64]bool
 	for rows.Next() {
 		var id int64
 		var sim int64
@@ -197,12 +204,19 @@ func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, str
 		if err := rows.Scan(&id, &c.Hash, &sim, &blob); err != nil {
 			return 0, "", err
 		}
+		if seen[id] {
+			continue
+		}
+		if seen == nil {
+			seen = map[int64]bool{}
+		}
+		seen[id] = true
 		c.SimHash = uint64(sim)
 		if c.MinHash, err = feed.UnmarshalMinHash(blob); err != nil {
 			return 0, "", fmt.Errorf("item %d: %w", id, err)
 		}
 		ok, why := feed.Similar(fp, c, g.opt.NearDistance)
-		if dist := feed.Hamming(fp.SimHash, c.SimHash); ok && dist < bestDist {
+		if dist := feed.Hamming(fp.SimHash, c.SimHash); ok && (dist < bestDist || dist == bestDist && id < best) {
 			best, bestDist, bestWhy = id, dist, fmt.Sprintf("item %d: %s", id, why)
 		}
 	}

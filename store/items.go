@@ -78,6 +78,10 @@ func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp fee
 	return err
 }
 
+// bands stores the item's LSH band keys, one single-row statement each.
+// One multi-row INSERT is slower here: it needs a statement journal, and
+// for 16 random keys (two indexes) that passes SQLite's 64 KB in-memory
+// limit and spills to a temporary file for the rest of the transaction.
 func (g *ingester) bands(ctx context.Context, id int64, fp feed.Fingerprint) error {
 	for _, k := range fp.BandKeys() {
 		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, k, id); err != nil {
@@ -87,10 +91,15 @@ func (g *ingester) bands(ctx context.Context, id int64, fp feed.Fingerprint) err
 	return nil
 }
 
-// classify adds a new item to every topic that accepts it.
+// classify adds a new item to every topic that accepts it. The item is
+// tokenised (feed.ItemDoc, the costliest step of a new item) only if some
+// topic has a rule: a topic of sources alone, or `all`, needs no words.
 func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64) error {
-	doc := feed.ItemDoc(it)
+	var doc *feed.Doc
 	for _, t := range g.opt.Topics {
+		if doc == nil && (t.Match != nil || t.Exclude != nil) {
+			doc = feed.ItemDoc(it)
+		}
 		if !t.Accepts(doc, it.Sources) {
 			continue
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"runtime"
@@ -20,9 +21,8 @@ import (
 // matching sees: SQLite's own case folding predates some of Go's Unicode
 // tables (Georgian capitals, for one), and FTS5 does no NFKC at all. Case
 // is not lost to rules, since FTSQuery drops it anyway. SQLite calls back into
-// Go for it from the triggers that keep the index current, which is why
-// the ingest code needs no search-specific step. Registering a pure
-// function with the driver is process-wide but stateless.
+// Go for it when flushSearch indexes the items the triggers queued.
+// Registering a pure function with the driver is process-wide but stateless.
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_fold", 1, foldSQL)
 }
@@ -40,6 +40,27 @@ func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 		return nil, nil
 	}
 	return args[0], nil
+}
+
+// flushSearch indexes every item queued in search_queue (migration 0004:
+// the triggers on sightings and items queue new, merged and edited items)
+// with one statement per step, in rowid order, and empties the queue.
+// Ingest calls it before committing, so a committed batch is searchable.
+func flushSearch(ctx context.Context, ex interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}) error {
+	for _, q := range []string{
+		`DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`,
+		`INSERT INTO search (rowid, title, body, source, author, category)
+		SELECT d.id, d.title, d.body, d.source, d.author, d.category
+		FROM search_queue q JOIN search_docs d ON d.id = q.id ORDER BY q.id`,
+		`DELETE FROM search_queue`,
+	} {
+		if _, err := ex.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	return nil
 }
 
 func isASCII(s string) bool {
