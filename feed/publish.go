@@ -73,6 +73,8 @@ type Publisher struct {
 	inflight singleflight.Group
 	// announced is each topic's RSS ETag as last told to the hub.
 	announced map[string]string
+	// cacheControl is the feeds' Cache-Control value, made once.
+	cacheControl string
 }
 
 type cacheKey struct {
@@ -88,6 +90,7 @@ type rendered struct {
 	body     []byte
 	etag     string
 	modified time.Time
+	gzETag   string // the ETag of the gzipped body, made once
 	gzOnce   sync.Once
 	gz       []byte
 }
@@ -134,6 +137,9 @@ func NewPublisher(s Store, topics []*Topic, o PublisherOptions) *Publisher {
 	}
 	p := &Publisher{store: s, opt: o, base: strings.TrimRight(o.BaseURL, "/"),
 		started: time.Now().UTC().Truncate(time.Second), cache: map[cacheKey]*rendered{}, announced: map[string]string{}}
+	if o.MaxAge > 0 {
+		p.cacheControl = "max-age=" + strconv.Itoa(int(o.MaxAge.Seconds()))
+	}
 	p.SetTopics(topics)
 	return p
 }
@@ -278,24 +284,63 @@ func (p *Publisher) newRendered(gen uint64, body []byte, items []*Item, old *ren
 	case r.modified.IsZero():
 		r.modified = p.started
 	}
+	r.gzETag = strings.TrimSuffix(r.etag, `"`) + `-gz"`
 	return r
 }
 
 func (p *Publisher) writeFeed(w http.ResponseWriter, r *http.Request, f Format, doc *rendered) {
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType())
 	h.Set("Vary", "Accept-Encoding")
-	if p.opt.MaxAge > 0 {
-		h.Set("Cache-Control", "max-age="+strconv.Itoa(int(p.opt.MaxAge.Seconds())))
+	if p.cacheControl != "" {
+		h.Set("Cache-Control", p.cacheControl)
 	}
-	body, etag := doc.body, doc.etag
-	if acceptsGzip(r) {
-		body, etag = doc.gzipped(), strings.TrimSuffix(doc.etag, `"`)+`-gz"`
-		h.Set("Content-Encoding", "gzip")
+	gz := acceptsGzip(r)
+	etag := doc.etag
+	if gz {
+		etag = doc.gzETag
 	}
 	h.Set("ETag", etag)
-	// ServeContent answers If-None-Match and If-Modified-Since with 304.
+	// Readers polling an unchanged feed are most requests: answer their
+	// 304 from the cached validators. ServeContent, below, decides every
+	// other case (If-Match, ranges) and gives the same answer to these.
+	if notModified(r, etag, doc.modified) {
+		// No Last-Modified beside an ETag, as ServeContent's 304 does.
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", f.ContentType())
+	body := doc.body
+	if gz {
+		body = doc.gzipped()
+		h.Set("Content-Encoding", "gzip")
+	}
 	http.ServeContent(w, r, "", doc.modified, bytes.NewReader(body))
+}
+
+// notModified reports whether a GET or HEAD carrying only If-None-Match
+// or If-Modified-Since gets a 304, as RFC 9110 section 13.2.2 orders
+// them: If-None-Match, when present, decides alone (weak comparison).
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead ||
+		r.Header.Get("If-Match") != "" || r.Header.Get("If-Unmodified-Since") != "" {
+		return false
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		want := strings.TrimPrefix(etag, "W/")
+		for tag := range strings.SplitSeq(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == want {
+				return true
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
 }
 
 func acceptsGzip(r *http.Request) bool {
