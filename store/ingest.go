@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -38,8 +37,10 @@ func (r *IngestResult) Add(o IngestResult) {
 // copy. Running it twice on the same items changes nothing.
 func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt IngestOptions) (IngestResult, error) {
 	var res IngestResult
+	// Fingerprints need no database: made before the write lock is taken.
+	fps := fingerprints(items)
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}}
+		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
 		defer ing.close()
 		src, err := ensureSource(ctx, tx, source, d.Now().Unix())
 		if err != nil {
@@ -47,10 +48,18 @@ func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt I
 		}
 		ing.source, ing.sourceName = src, source
 		res = IngestResult{}
+		if opt.NearDistance > 0 {
+			if err := ing.prefetchBands(ctx, fps); err != nil {
+				return err
+			}
+		}
 		for i := range items {
-			if err := ing.one(ctx, &items[i], &res); err != nil {
+			if err := ing.one(ctx, &items[i], fps[i], &res); err != nil {
 				return fmt.Errorf("item %q: %w", items[i].Title, err)
 			}
+		}
+		if err := ing.flushBands(ctx); err != nil {
+			return err
 		}
 		if err := flushSearch(ctx, tx); err != nil {
 			return err
@@ -73,11 +82,11 @@ type ingester struct {
 	now        int64
 	source     int64
 	sourceName string
+	bands      *bandBatch
 }
 
 // one classifies and stores a single item, strongest identity first.
-func (g *ingester) one(ctx context.Context, it *feed.Item, res *IngestResult) error {
-	fp := feed.NewFingerprint(it.Title, it.Text)
+func (g *ingester) one(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
 	if it.GUID != "" {
 		done, err := g.byGUID(ctx, it, fp, res)
 		if done || err != nil {
@@ -99,11 +108,7 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, res *IngestResult) er
 		return err
 	}
 	if g.opt.NearDistance > 0 {
-		id, why, err := g.nearest(ctx, fp)
-		if err != nil {
-			return err
-		}
-		if id != 0 {
+		if id, why := g.nearest(fp); id != 0 {
 			res.Merged++
 			return g.merge(ctx, id, it, fp, "near: "+why)
 		}
@@ -168,59 +173,6 @@ func (g *ingester) revisit(ctx context.Context, sid, itemID int64, hash, reason 
 		return nil
 	}
 	return g.update(ctx, itemID, it, fp)
-}
-
-// nearest finds the closest stored near-duplicate through the LSH band
-// index, confirming each candidate with feed.Similar. One query probes the
-// band keys (PRIMARY KEY (key, item_id)) and joins each hit to its item;
-// an item sharing several bands comes back once per band and is checked
-// once. No ORDER BY: SQLite would sort through a temporary B-tree for
-// every item, most of which have no candidate at all; ties go to the
-// lowest id, as they did when sorted.
-func (g *ingester) nearest(ctx context.Context, fp feed.Fingerprint) (int64, string, error) {
-	keys := fp.BandKeys()
-	if len(keys) == 0 {
-		return 0, "", nil
-	}
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
-	q := `SELECT i.id, i.content_hash, i.simhash, i.minhash FROM item_bands b JOIN items i ON i.id = b.item_id
-		WHERE b.key IN (?` + strings.Repeat(",?", len(keys)-1) + `)`
-	rows, err := g.query(ctx, q, args...)
-	if err != nil {
-		return 0, "", err
-	}
-	defer rows.Close()
-	var best int64
-	bestDist, bestWhy := 65, ""
-	var seen map[int64]bool
-	for rows.Next() {
-		var id int64
-		var sim int64
-		var blob []byte
-		var c feed.Fingerprint
-		if err := rows.Scan(&id, &c.Hash, &sim, &blob); err != nil {
-			return 0, "", err
-		}
-		if seen[id] {
-			continue
-		}
-		if seen == nil {
-			seen = map[int64]bool{}
-		}
-		seen[id] = true
-		c.SimHash = uint64(sim)
-		if c.MinHash, err = feed.UnmarshalMinHash(blob); err != nil {
-			return 0, "", fmt.Errorf("item %d: %w", id, err)
-		}
-		ok, why := feed.Similar(fp, c, g.opt.NearDistance)
-		if dist := feed.Hamming(fp.SimHash, c.SimHash); ok && (dist < bestDist || dist == bestDist && id < best) {
-			best, bestDist, bestWhy = id, dist, fmt.Sprintf("item %d: %s", id, why)
-		}
-	}
-	return best, bestWhy, rows.Err()
 }
 
 // The partial indexes on sightings (guid <> '', url <> '') are used only

@@ -26,9 +26,7 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 	if err := g.sighting(ctx, id, it, fp, "new"); err != nil {
 		return err
 	}
-	if err := g.bands(ctx, id, fp); err != nil {
-		return err
-	}
+	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
 	return g.classify(ctx, id, it, pub)
 }
@@ -49,9 +47,7 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 	if _, err := g.exec(ctx, `DELETE FROM item_bands WHERE item_id = ?`, id); err != nil {
 		return err
 	}
-	if err := g.bands(ctx, id, fp); err != nil {
-		return err
-	}
+	g.addBands(id, fp)
 	return g.reclassify(ctx, id)
 }
 
@@ -76,19 +72,6 @@ func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp fee
 	_, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.GUID, it.URL, fp.Hash, reason, g.now)
 	return err
-}
-
-// bands stores the item's LSH band keys, one single-row statement each.
-// One multi-row INSERT is slower here: it needs a statement journal, and
-// for 16 random keys (two indexes) that passes SQLite's 64 KB in-memory
-// limit and spills to a temporary file for the rest of the transaction.
-func (g *ingester) bands(ctx context.Context, id int64, fp feed.Fingerprint) error {
-	for _, k := range fp.BandKeys() {
-		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, k, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // classify adds a new item to every topic that accepts it. The item is

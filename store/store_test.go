@@ -255,3 +255,49 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestBatchSeesItsOwnItems puts copies and an edit in one batch:
+// the band index a batch reads is the one its own earlier items wrote,
+// including an edit's new text, not what was stored when it began.
+func TestIngestBatchSeesItsOwnItems(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
+	nearA := strings.Replace(storyA, "second container", "new container", 1)
+	nearB := strings.Replace(storyB, "sixth day", "seventh day", 1)
+	r, err := db.Ingest(ctx, "s1", []feed.Item{
+		item("a", "", "Terminal", storyA),
+		item("a", "", "Heatwave", storyB), // the same entry, rewritten
+		item("c", "", "Heat", nearB),      // a copy of the rewrite: merges
+		item("d", "", "Terminal again", nearA),
+	}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (IngestResult{New: 2, Updated: 1, Merged: 1}); r != want {
+		t.Fatalf("first batch: %+v, want %+v (the copy of the old text has nothing left to merge into)", r, want)
+	}
+	idA, _ := db.ItemForGUID(ctx, "s1", "a")
+	idC, _ := db.ItemForGUID(ctx, "s1", "c")
+	idD, _ := db.ItemForGUID(ctx, "s1", "d")
+	if idC != idA || idD == idA {
+		t.Fatalf("ids a=%d c=%d d=%d: c should join a, d stand alone", idA, idC, idD)
+	}
+	// A later batch finds both through the stored index.
+	r, err = db.Ingest(ctx, "s2", []feed.Item{item("e", "", "Hot", nearB), item("f", "", "Port", nearA)}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Merged != 2 {
+		t.Fatalf("second batch: %+v, want 2 merged", r)
+	}
+	idE, _ := db.ItemForGUID(ctx, "s2", "e")
+	idF, _ := db.ItemForGUID(ctx, "s2", "f")
+	if idE != idA || idF != idD {
+		t.Errorf("e joined %d (want %d), f joined %d (want %d)", idE, idA, idF, idD)
+	}
+	// Every item has exactly its current 16 keys: the edit's old ones went.
+	if n := count(t, db, "item_bands"); n != 2*16 {
+		t.Errorf("%d band rows, want 32", n)
+	}
+}
