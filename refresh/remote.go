@@ -41,6 +41,17 @@ type Refresher struct {
 	// would sleep and poll, and leaves one writer per process to share the
 	// file with another process (serve beside a cron refresh).
 	writeMu sync.Mutex
+	// queued holds feeds waiting to be stored; whoever holds writeMu next
+	// stores all of them in one transaction (see store).
+	queueMu sync.Mutex
+	queued  []*queuedWrite
+}
+
+type queuedWrite struct {
+	batch store.Batch
+	res   store.IngestResult
+	err   error
+	done  chan struct{}
 }
 
 // writeAttempts bounds how often a write is retried when another process
@@ -55,6 +66,11 @@ const writeAttempts = 10
 func (r *Refresher) write(ctx context.Context, fn func() error) error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
+	return r.retryBusy(ctx, fn)
+}
+
+// retryBusy runs fn until the database is not busy, writeAttempts times at most.
+func (r *Refresher) retryBusy(ctx context.Context, fn func() error) error {
 	var err error
 	for range writeAttempts {
 		if err = fn(); !store.IsBusy(err) || ctx.Err() != nil {
@@ -63,6 +79,62 @@ func (r *Refresher) write(ctx context.Context, fn func() error) error {
 		r.logger().DebugContext(ctx, "database busy; retrying", "err", err)
 	}
 	return err
+}
+
+// store writes a fetched feed with its validators. Feeds that finish while
+// another is being written queue up, and the next writer stores the whole
+// queue in one transaction: a commit is most of what storing a 50-item
+// feed costs. If that transaction fails, each feed is tried alone, so one
+// bad feed fails only itself.
+func (r *Refresher) store(ctx context.Context, b store.Batch) (store.IngestResult, error) {
+	w := &queuedWrite{batch: b, done: make(chan struct{})}
+	r.queueMu.Lock()
+	r.queued = append(r.queued, w)
+	r.queueMu.Unlock()
+
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	select {
+	case <-w.done: // an earlier writer took it along
+		return w.res, w.err
+	default:
+	}
+	r.queueMu.Lock()
+	group := r.queued
+	r.queued = nil
+	r.queueMu.Unlock()
+	r.storeGroup(ctx, group)
+	return w.res, w.err
+}
+
+// storeGroup stores a queue of feeds (holding writeMu) and hands each its
+// result.
+func (r *Refresher) storeGroup(ctx context.Context, group []*queuedWrite) {
+	opt := store.IngestOptions{Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance}
+	batches := make([]store.Batch, len(group))
+	for i, w := range group {
+		batches[i] = w.batch
+	}
+	var res []store.IngestResult
+	err := r.retryBusy(ctx, func() (err error) {
+		res, err = r.Ingester.DB.IngestBatches(ctx, batches, opt)
+		return err
+	})
+	if err != nil && len(group) > 1 {
+		r.logger().DebugContext(ctx, "storing feeds together failed; storing each alone", "feeds", len(group), "err", err)
+		for _, w := range group {
+			r.storeGroup(ctx, []*queuedWrite{w})
+		}
+		return
+	}
+	for i, w := range group {
+		if err != nil {
+			w.err = err
+		} else {
+			w.res = res[i]
+		}
+		close(w.done)
+	}
 }
 
 func (r *Refresher) now() time.Time {
@@ -174,11 +246,7 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
-	err = r.write(ctx, func() (err error) {
-		res.IngestResult, err = r.Ingester.DB.Ingest(ctx, s.Name, items, store.IngestOptions{
-			Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance, Fetch: state})
-		return err
-	})
+	res.IngestResult, err = r.store(ctx, store.Batch{Source: s.Name, Items: items, Fetch: state})
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -417,5 +418,65 @@ func TestRefreshCancelledRecordsNothing(t *testing.T) {
 	}
 	if s := h.source(t, "slow"); s.Failures != 0 || s.Error != "" || !s.NextFetch.IsZero() {
 		t.Errorf("after shutdown mid-fetch: %+v, want nothing recorded (still due)", s)
+	}
+}
+
+// TestRefreshSharedWriteIsolatesAFailure fetches eight feeds that answer
+// at the same moment, so their writes queue and are stored together; one
+// feed's item cannot be stored. That feed alone fails and keeps no
+// validators; the other seven are stored with theirs.
+func TestRefreshSharedWriteIsolatesAFailure(t *testing.T) {
+	const n = 8
+	up := newUpstream(t)
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	var sources []feed.Source
+	for i := range n {
+		guids := []string{fmt.Sprintf("s%d-a", i), fmt.Sprintf("s%d-b", i)}
+		if i == 3 {
+			guids[1] = "poison"
+		}
+		serve := feedHandler(fmt.Sprintf(`"e%d"`, i), rssBody(guids...))
+		var once sync.Once
+		up.handle(fmt.Sprintf("/feed%d", i), func(w http.ResponseWriter, r *http.Request) {
+			once.Do(arrived.Done)
+			select { // answer together, so the writes queue up
+			case <-all:
+			case <-time.After(5 * time.Second):
+			}
+			serve(w, r)
+		})
+		sources = append(sources, feed.Source{Name: fmt.Sprintf("s%d", i), URL: fmt.Sprintf("%s/feed%d", up.URL, i)})
+	}
+	h := newHarness(t, sources...)
+	h.r.Concurrency = n
+	h.r.Client = fetch.NewClient(fetch.Options{AllowPrivate: true, Timeout: 10 * time.Second, PerHost: n})
+	db, err := sql.Open("sqlite", "file:"+h.path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER fail_poison BEFORE INSERT ON items WHEN new.title = 'Story poison'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		t.Fatal(err)
+	}
+	results := h.pass(t, false)
+	for i := range n {
+		name := fmt.Sprintf("s%d", i)
+		res, s := results[name], h.source(t, name)
+		if i == 3 {
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "disk on fire") || s.ETag != "" {
+				t.Errorf("%s: %+v, etag %q; want the store's error and no validators", name, res, s.ETag)
+			}
+			continue
+		}
+		if res.Err != nil || res.New != 2 || s.ETag != fmt.Sprintf(`"e%d"`, i) {
+			t.Errorf("%s: %+v, etag %q; want 2 new items and its ETag", name, res, s.ETag)
+		}
+	}
+	if got := h.items(t); got != 2*(n-1) {
+		t.Errorf("%d items stored, want %d", got, 2*(n-1))
 	}
 }

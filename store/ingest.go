@@ -36,43 +36,81 @@ func (r *IngestResult) Add(o IngestResult) {
 // an update of an entry already stored, or a duplicate merged into the first
 // copy. Running it twice on the same items changes nothing.
 func (d *DB) Ingest(ctx context.Context, source string, items []feed.Item, opt IngestOptions) (IngestResult, error) {
-	var res IngestResult
+	res, err := d.IngestBatches(ctx, []Batch{{Source: source, Items: items, Fetch: opt.Fetch}}, opt)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	return res[0], nil
+}
+
+// Batch is one source's items for IngestBatches, with the fetch state to
+// store beside them (nil for none).
+type Batch struct {
+	Source string
+	Items  []feed.Item
+	Fetch  *FetchState
+}
+
+// IngestBatches stores several sources' batches in one transaction, as
+// Ingest stores one: a commit (WAL frames, the search index's segment) is
+// most of the cost of a small batch, so a refresh of many feeds shares
+// one commit among the feeds that wait to be written. opt.Fetch is
+// ignored; each batch brings its own. Either every batch is stored or
+// none is; the error names the batch at fault.
+func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
+	var all []feed.Item
+	for _, b := range batches {
+		all = append(all, b.Items...)
+	}
 	// Fingerprints need no database: made before the write lock is taken.
-	fps := fingerprints(items)
+	fps := fingerprints(all)
+	res := make([]IngestResult, len(batches))
+	at := "" // the source whose batch failed, when one did
 	err := d.transact(ctx, func(tx *sql.Tx) error {
 		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
 		defer ing.close()
-		src, err := ensureSource(ctx, tx, source, d.Now().Unix())
-		if err != nil {
-			return err
-		}
-		ing.source, ing.sourceName = src, source
-		res = IngestResult{}
+		clear(res)
+		at = ""
 		if opt.NearDistance > 0 {
 			if err := ing.prefetchBands(ctx, fps); err != nil {
 				return err
 			}
 		}
-		for i := range items {
-			if err := ing.one(ctx, &items[i], fps[i], &res); err != nil {
-				return fmt.Errorf("item %q: %w", items[i].Title, err)
+		next := 0
+		for bi, b := range batches {
+			at = b.Source
+			src, err := ensureSource(ctx, tx, b.Source, d.Now().Unix())
+			if err != nil {
+				return err
+			}
+			ing.source, ing.sourceName = src, b.Source
+			for i := range b.Items {
+				if err := ing.one(ctx, &b.Items[i], fps[next], &res[bi]); err != nil {
+					return fmt.Errorf("item %q: %w", b.Items[i].Title, err)
+				}
+				next++
+			}
+			if b.Fetch != nil {
+				if err := saveFetchState(ctx, tx, src, b.Fetch); err != nil {
+					return err
+				}
 			}
 		}
+		at = ""
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
-		if err := flushSearch(ctx, tx); err != nil {
-			return err
-		}
-		if opt.Fetch != nil {
-			return saveFetchState(ctx, tx, src, opt.Fetch)
-		}
-		return nil
+		return flushSearch(ctx, tx)
 	})
-	if err != nil {
-		return IngestResult{}, fmt.Errorf("store %s: %w", source, err)
+	switch {
+	case err == nil:
+		return res, nil
+	case at == "" && len(batches) == 1:
+		at = batches[0].Source
+	case at == "":
+		return nil, fmt.Errorf("store %d sources: %w", len(batches), err)
 	}
-	return res, nil
+	return nil, fmt.Errorf("store %s: %w", at, err)
 }
 
 type ingester struct {

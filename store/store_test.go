@@ -301,3 +301,36 @@ func TestIngestBatchSeesItsOwnItems(t *testing.T) {
 		t.Errorf("%d band rows, want 32", n)
 	}
 }
+
+// TestIngestBatchesAllOrNothing stores two sources in one transaction; a
+// failure in the second names it and leaves the first unstored too.
+func TestIngestBatchesAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
+	if _, err := db.db.Exec(`CREATE TRIGGER no_heat BEFORE INSERT ON items WHEN new.title = 'Heat'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		t.Fatal(err)
+	}
+	fetched := &FetchState{ETag: `"x"`, Status: 200, Fetched: time.Now()}
+	_, err := db.IngestBatches(ctx, []Batch{
+		{Source: "port", Items: []feed.Item{item("a", "", "Terminal", storyA)}, Fetch: fetched},
+		{Source: "weather", Items: []feed.Item{item("b", "", "Heat", storyB)}, Fetch: fetched},
+	}, opt)
+	if err == nil || !strings.HasPrefix(err.Error(), `store weather: item "Heat": `) || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("err = %v, want it to name the weather batch", err)
+	}
+	if n := count(t, db, "items"); n != 0 {
+		t.Errorf("%d items stored after a failed transaction, want 0", n)
+	}
+	if _, err := db.db.Exec(`DROP TRIGGER no_heat`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.IngestBatches(ctx, []Batch{
+		{Source: "port", Items: []feed.Item{item("a", "", "Terminal", storyA)}, Fetch: fetched},
+		{Source: "weather", Items: []feed.Item{item("b", "", "Heat", storyB), item("c", "", "Terminal copy", storyA)}},
+	}, opt)
+	if err != nil || res[0] != (IngestResult{New: 1}) || res[1] != (IngestResult{New: 1, Merged: 1}) {
+		t.Fatalf("second try: %+v, %v; want port 1 new, weather 1 new and 1 merged", res, err)
+	}
+}
