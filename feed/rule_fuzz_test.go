@@ -22,10 +22,14 @@ func FuzzParseRule(f *testing.F) {
 	for _, tc := range badRules {
 		f.Add(tc.in)
 	}
-	docs := []*Doc{
-		NewDoc("Pakistan and US weigh tariffs", benchArticle, "Dawn", "Staff", []string{"Business"}),
-		NewDoc("IT exports", "who said it to us? Mu\u0308ller, a and b, x y z", "", "", nil),
-		NewDoc("", "", "", "", nil),
+	items := []*Item{
+		{Title: "Pakistan and US weigh tariffs", Text: benchArticle, Sources: []string{"Dawn"}, Author: "Staff", Categories: []string{"Business"}},
+		{Title: "IT exports", Text: "who said it to us? Mu\u0308ller, a and b, x y z"},
+		{},
+	}
+	docs := make([]*Doc, len(items))
+	for i, it := range items {
+		docs[i] = ItemDoc(it)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		r, err := ParseRule(src)
@@ -50,6 +54,9 @@ func FuzzParseRule(f *testing.F) {
 		for i, d := range docs {
 			if r.Match(d) != r2.Match(d) {
 				t.Fatalf("%q and its canonical %q differ on doc %d", src, canon, i)
+			}
+			if r.Match(d) && !r.MayMatch(items[i]) {
+				t.Fatalf("%q matches doc %d but MayMatch says it cannot", src, i)
 			}
 		}
 		_ = r.FTSQuery()

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -241,4 +242,94 @@ func isAcronym(w string) bool {
 		}
 	}
 	return true
+}
+
+// MayMatch is a cheap necessary condition for Match(ItemDoc(it)): when it
+// is false the rule cannot match, and a caller can skip tokenising the
+// item (ItemDoc, ~130 µs for 4 KB). Every word of a leaf must occur as a
+// substring of one field the leaf looks at, in the same accent-stripped
+// (and, for all but ALL-CAPS words, lower-cased) form Doc gives its words;
+// NOT adds no condition. Search uses it to reject candidates such as the
+// many items with "us" that the ALL-CAPS term US does not match.
+func (r *Rule) MayMatch(it *Item) bool {
+	p := prefilter{it: it}
+	return r.root.may(&p)
+}
+
+type prefilter struct {
+	it                *Item
+	stripped, lowered fieldMask
+	exact, folded     [5]string // by field bit
+}
+
+// text returns field bit of the item as Doc reads its words: accents
+// stripped, and lower-cased when folded is asked for. Each is made at most
+// once, and only if a leaf needs it.
+func (p *prefilter) text(bit int, folded bool) string {
+	if p.stripped&(1<<bit) == 0 {
+		var raw string
+		switch fieldMask(1 << bit) {
+		case fieldTitle:
+			raw = p.it.Title
+		case fieldBody:
+			raw = p.it.Text
+		case fieldSource:
+			raw = strings.Join(p.it.Sources, " ")
+		case fieldAuthor:
+			raw = p.it.Author
+		case fieldCategory:
+			raw = strings.Join(p.it.Categories, " ")
+		}
+		p.exact[bit] = StripAccents(raw)
+		p.stripped |= 1 << bit
+	}
+	if !folded {
+		return p.exact[bit]
+	}
+	if p.lowered&(1<<bit) == 0 {
+		// strings.ToLower maps rune by rune with unicode.ToLower, as
+		// appendLower does, with a fast path for ASCII.
+		p.folded[bit] = strings.ToLower(p.exact[bit])
+		p.lowered |= 1 << bit
+	}
+	return p.folded[bit]
+}
+
+func (n *node) may(p *prefilter) bool {
+	switch n.op {
+	case opAnd:
+		for _, k := range n.kids {
+			if !k.may(p) {
+				return false
+			}
+		}
+		return true
+	case opOr:
+		for _, k := range n.kids {
+			if k.may(p) {
+				return true
+			}
+		}
+		return false
+	case opNot:
+		return true
+	}
+	for bit := range len(p.exact) {
+		if n.fields&(1<<bit) == 0 {
+			continue
+		}
+		all := true
+		for _, w := range n.words {
+			// An ALL-CAPS word's exact form implies its folded one.
+			if w.exact != "" && !strings.Contains(p.text(bit, false), w.exact) ||
+				w.exact == "" && !strings.Contains(p.text(bit, true), w.folded) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

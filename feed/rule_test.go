@@ -416,3 +416,46 @@ func TestFTSQueryMarkOnlyWord(t *testing.T) {
 		t.Errorf("FTSQuery = %q, want no restriction", q)
 	}
 }
+
+// TestMayMatchIsNecessary checks Rule.MayMatch against Match for every
+// rule and document of the match tables, and a few with accents,
+// compatibility forms and ALL-CAPS words: whatever matches must pass the
+// prefilter, and the prefilter must still reject the cases it is for.
+func TestMayMatchIsNecessary(t *testing.T) {
+	var items []*Item
+	for _, tc := range matchCases {
+		it := &Item{Title: tc.doc.title, Text: tc.doc.body, Author: tc.doc.author, Categories: tc.doc.cats}
+		if tc.doc.source != "" {
+			it.Sources = []string{tc.doc.source}
+		}
+		items = append(items, it)
+	}
+	items = append(items,
+		&Item{Title: "ＵＳ talks", Text: "Shehbāz met the ﬁnance minister in Washington; the U.S. and ÚS."},
+		&Item{Title: "IT", Text: "Müller (NFD: Mu\u0308ller) spoke about climate\nfinance with US officials.", Sources: []string{"Dawn", "Reuters"}},
+		&Item{Text: benchArticle, Categories: []string{"Business", "World news"}, Author: "Staff Reporter"})
+	rules := slices.Clone(devsetRules)
+	for _, tc := range matchCases {
+		rules = append(rules, tc.rule)
+	}
+	rejected := 0
+	for _, src := range rules {
+		r := mustParseRule(t, src)
+		for i, it := range items {
+			may, match := r.MayMatch(it), r.Match(ItemDoc(it))
+			if match && !may {
+				t.Errorf("%s matches item %d (%q) but MayMatch says it cannot", r, i, it.Title)
+			}
+			if !may {
+				rejected++
+			}
+		}
+	}
+	us := mustParseRule(t, "US")
+	if us.MayMatch(&Item{Text: "Pakistan told us so"}) {
+		t.Error(`MayMatch(US) passes a text with only "us"`)
+	}
+	if rejected == 0 {
+		t.Error("MayMatch rejected nothing")
+	}
+}

@@ -122,7 +122,8 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 }
 
 // matchAll checks items against the rule on every CPU: tokenising each
-// candidate (feed.ItemDoc) is most of a search's cost.
+// candidate (feed.ItemDoc) is most of a search's cost, so candidates that
+// cannot match (Rule.MayMatch) are not tokenised.
 func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
 	ok := make([]bool, len(items))
 	workers := min(runtime.GOMAXPROCS(0), (len(items)+15)/16)
@@ -130,7 +131,7 @@ func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(items); i += workers {
-				ok[i] = rule.Match(feed.ItemDoc(items[i]))
+				ok[i] = rule.MayMatch(items[i]) && rule.Match(feed.ItemDoc(items[i]))
 			}
 		})
 	}
