@@ -185,8 +185,20 @@ func (n *node) explain(d *Doc, neg bool, out *[]string) {
 // (letters, numbers, private use) so FTSQuery stays a superset, and marks,
 // which StripAccents leaves only where they are part of a script's letters.
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
+
+// asciiWord is isWordRune for ASCII, most of the text tokenised: the
+// unicode tables cost a quarter of NewDoc.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for r := range rune(utf8.RuneSelf) {
+		t[r] = unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
+	}
+	return t
+}()
 
 // forEachWord calls fn with the byte bounds of each word of s.
 func forEachWord(s string, fn func(i, j int)) {
@@ -211,7 +223,14 @@ func forEachWord(s string, fn func(i, j int)) {
 // Fold) does.
 func appendLower(buf []byte, w string) []byte {
 	for _, r := range w {
-		buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		switch {
+		case 'A' <= r && r <= 'Z':
+			buf = append(buf, byte(r)+'a'-'A')
+		case r < utf8.RuneSelf:
+			buf = append(buf, byte(r))
+		default:
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		}
 	}
 	return buf
 }
