@@ -67,7 +67,8 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
+		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(),
+			unclassified: map[int64]*pendingClass{}}
 		defer ing.close()
 		clear(res)
 		at = ""
@@ -97,6 +98,9 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 			}
 		}
 		at = ""
+		if err := ing.flushClassify(ctx); err != nil {
+			return err
+		}
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
@@ -121,6 +125,8 @@ type ingester struct {
 	source     int64
 	sourceName string
 	bands      *bandBatch
+	// unclassified are new items whose topics flushClassify computes.
+	unclassified map[int64]*pendingClass
 }
 
 // one classifies and stores a single item, strongest identity first.

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -28,7 +32,13 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 	}
 	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
-	return g.classify(ctx, id, it, pub)
+	if g.needDocs() {
+		// Tokenising is the costliest step of a new item: flushClassify
+		// does it for the whole batch at once, on every core.
+		g.unclassified[id] = &pendingClass{it: it, pub: pub}
+		return nil
+	}
+	return g.classify(ctx, id, it, pub, nil)
 }
 
 // update rewrites an edited item in place: same id, new text, new updated time.
@@ -74,11 +84,10 @@ func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp fee
 	return err
 }
 
-// classify adds a new item to every topic that accepts it. The item is
-// tokenised (feed.ItemDoc, the costliest step of a new item) only if some
-// topic has a rule: a topic of sources alone, or `all`, needs no words.
-func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64) error {
-	var doc *feed.Doc
+// classify adds a new item to every topic that accepts it. doc is the
+// item's tokens, nil to make them here when some topic has a rule: a
+// topic of sources alone, or `all`, needs no words.
+func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64, doc *feed.Doc) error {
 	for _, t := range g.opt.Topics {
 		if doc == nil && (t.Match != nil || t.Exclude != nil) {
 			doc = feed.ItemDoc(it)
@@ -94,6 +103,48 @@ func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub in
 	return nil
 }
 
+// pendingClass is a new item waiting for flushClassify.
+type pendingClass struct {
+	it  *feed.Item
+	pub int64
+	doc *feed.Doc
+}
+
+func (g *ingester) needDocs() bool {
+	for _, t := range g.opt.Topics {
+		if t.Match != nil || t.Exclude != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// flushClassify classifies the batch's new items: tokenised in parallel,
+// then stored in id order. An item merged or edited later in the batch
+// was classified then, with all it had become, and is not waiting here.
+func (g *ingester) flushClassify(ctx context.Context) error {
+	ids := slices.Sorted(maps.Keys(g.unclassified))
+	workers := min(runtime.GOMAXPROCS(0), len(ids)/16+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(ids); i += workers {
+				p := g.unclassified[ids[i]]
+				p.doc = feed.ItemDoc(p.it)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		p := g.unclassified[id]
+		if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {
+			return err
+		}
+	}
+	clear(g.unclassified)
+	return nil
+}
+
 // reclassify recomputes a stored item's topics after an edit or a merge.
 func (g *ingester) reclassify(ctx context.Context, id int64) error {
 	it, pub, err := loadItem(ctx, g, id)
@@ -103,7 +154,8 @@ func (g *ingester) reclassify(ctx context.Context, id int64) error {
 	if _, err := g.exec(ctx, `DELETE FROM topic_items WHERE item_id = ?`, id); err != nil {
 		return err
 	}
-	return g.classify(ctx, id, it, pub)
+	delete(g.unclassified, id) // classified now, with its new sources or text
+	return g.classify(ctx, id, it, pub, nil)
 }
 
 // times gives an item's published and updated times in unix nanoseconds,

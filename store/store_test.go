@@ -334,3 +334,37 @@ func TestIngestBatchesAllOrNothing(t *testing.T) {
 		t.Fatalf("second try: %+v, %v; want port 1 new, weather 1 new and 1 merged", res, err)
 	}
 }
+
+// TestClassifyAfterMergeInOneTransaction: a new item's topics are worked
+// out at the end of the transaction, but a copy merged into it from
+// another source earlier than that decides with both sources: a topic
+// excluding that source must not get the item back.
+func TestClassifyAfterMergeInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	match, _ := feed.ParseRule("harbour")
+	exclude, _ := feed.ParseRule("source:weather")
+	topics := []*feed.Topic{{Name: "harbour", Match: match, Exclude: exclude, Limit: 50}, {Name: feed.AllTopic, Limit: 50}}
+	if err := db.SyncTopics(ctx, topics); err != nil {
+		t.Fatal(err)
+	}
+	opt := IngestOptions{Topics: topics, NearDistance: 18}
+	res, err := db.IngestBatches(ctx, []Batch{
+		{Source: "port", Items: []feed.Item{item("a", "", "Terminal", storyA), item("x", "", "Harbour fees", "The harbour raised its fees for every ship this year. "+storyB)}},
+		{Source: "weather", Items: []feed.Item{item("b", "", "Terminal copy", storyA)}},
+	}, opt)
+	if err != nil || res[1].Merged != 1 {
+		t.Fatalf("%+v, %v; want the weather copy merged", res, err)
+	}
+	items, err := db.TopicItems(ctx, "harbour", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].Title != "Harbour fees" {
+		var titles []string
+		for _, it := range items {
+			titles = append(titles, it.Title)
+		}
+		t.Errorf("harbour holds %q, want only \"Harbour fees\" (the terminal story is also seen in weather, which it excludes)", titles)
+	}
+}
