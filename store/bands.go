@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -140,6 +141,11 @@ func (g *ingester) addBands(id int64, fp feed.Fingerprint) {
 	}
 }
 
+// bandChunk is how many band rows one INSERT writes. A statement writing
+// several rows keeps a statement journal of the pages it changes, which
+// temp_store = MEMORY (Open) keeps off disk; sorted keys keep it small.
+const bandChunk = 64
+
 // flushBands writes the batch's band rows in key order, so consecutive
 // inserts land on the same or neighbouring B-tree pages.
 func (g *ingester) flushBands(ctx context.Context) error {
@@ -153,10 +159,19 @@ func (g *ingester) flushBands(ctx context.Context) error {
 	slices.SortFunc(rows, func(a, b row) int {
 		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id))
 	})
-	for _, r := range rows {
-		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)`, r.key, r.id); err != nil {
+	// A statement per bandChunk rows: a statement per row cost more in
+	// database/sql and the driver than the insert itself.
+	for len(rows) > 0 {
+		n := min(len(rows), bandChunk)
+		q := `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1)
+		args := make([]any, 0, 2*n)
+		for _, r := range rows[:n] {
+			args = append(args, r.key, r.id)
+		}
+		if _, err := g.exec(ctx, q, args...); err != nil {
 			return err
 		}
+		rows = rows[n:]
 	}
 	return nil
 }
