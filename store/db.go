@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"sort"
 	"strings"
@@ -58,12 +59,33 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	d := &DB{db: sdb, path: path, Now: time.Now}
-	if err := d.init(ctx); err != nil {
+	// Two processes opening a new file at once (serve and a cron refresh)
+	// both switch it to WAL; SQLite answers one of them SQLITE_BUSY at
+	// once, without waiting in the busy handler, since waiting could
+	// deadlock. Once the file is in WAL mode that cannot happen, so a
+	// short retry is enough.
+	for attempt := 0; ; attempt++ {
+		err = d.init(ctx)
+		if err == nil || !IsBusy(err) || attempt == openAttempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(time.Duration(10+rand.IntN(40)) * time.Millisecond):
+			continue
+		}
+		break
+	}
+	if err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return d, nil
 }
+
+// openAttempts bounds Open's retries of a busy new database (about 1.5 s).
+const openAttempts = 50
 
 func (d *DB) init(ctx context.Context) error {
 	var mode string
