@@ -234,6 +234,9 @@ func TestServeBinary(t *testing.T) {
 		if err != nil {
 			t.Errorf("serve after SIGTERM: %v\n%s", err, logs.String())
 		}
+		if !strings.Contains(logs.String(), "msg=stopped") {
+			t.Errorf("no 'stopped' line after SIGTERM:\n%s", logs.String())
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}

@@ -113,7 +113,12 @@ func (d *daemon) loop(ctx context.Context, ing *refresh.Ingester, srvDone <-chan
 				workers = d.startWorkers(ctx, ing)
 			}
 		case err := <-srvDone:
+			start := time.Now()
 			workers.stop()
+			if err == nil {
+				// Operators (and systemd's journal) see that the stop was clean.
+				d.e.log.Info("stopped", "workers_took", time.Since(start).Round(time.Millisecond))
+			}
 			return err
 		}
 	}
