@@ -37,21 +37,26 @@ func newBandBatch() *bandBatch {
 		fps: map[int64]feed.Fingerprint{}, keys: map[int64][]int64{}}
 }
 
-// fingerprints computes every item's fingerprint, on all cores for a
-// large batch (~30 µs an item).
+// fingerprints computes every item's fingerprint (~30 µs an item).
 func fingerprints(items []feed.Item) []feed.Fingerprint {
 	fps := make([]feed.Fingerprint, len(items))
-	workers := min(runtime.GOMAXPROCS(0), len(items)/64+1)
+	parallel(len(items), 64, func(i int) { fps[i] = feed.NewFingerprint(items[i].Title, items[i].Text) })
+	return fps
+}
+
+// parallel calls fn for 0..n-1 on every core, giving each worker at least
+// perWorker calls, so small batches stay on one goroutine.
+func parallel(n, perWorker int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/perWorker+1)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(items); i += workers {
-				fps[i] = feed.NewFingerprint(items[i].Title, items[i].Text)
+			for i := w; i < n; i += workers {
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
-	return fps
 }
 
 // prefetchBands loads the stored items sharing a band key with any of fps.

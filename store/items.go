@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -124,17 +122,10 @@ func (g *ingester) needDocs() bool {
 // was classified then, with all it had become, and is not waiting here.
 func (g *ingester) flushClassify(ctx context.Context) error {
 	ids := slices.Sorted(maps.Keys(g.unclassified))
-	workers := min(runtime.GOMAXPROCS(0), len(ids)/16+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(ids); i += workers {
-				p := g.unclassified[ids[i]]
-				p.doc = feed.ItemDoc(p.it)
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(ids), 16, func(i int) {
+		p := g.unclassified[ids[i]]
+		p.doc = feed.ItemDoc(p.it)
+	})
 	for _, id := range ids {
 		p := g.unclassified[id]
 		if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {

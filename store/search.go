@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"modernc.org/sqlite"
@@ -126,16 +124,9 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 // cannot match (Rule.MayMatch) are not tokenised.
 func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
 	ok := make([]bool, len(items))
-	workers := min(runtime.GOMAXPROCS(0), (len(items)+15)/16)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(items); i += workers {
-				ok[i] = rule.MayMatch(items[i]) && rule.Match(feed.ItemDoc(items[i]))
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(items), 16, func(i int) {
+		ok[i] = rule.MayMatch(items[i]) && rule.Match(feed.ItemDoc(items[i]))
+	})
 	return ok
 }
 
