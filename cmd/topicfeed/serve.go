@@ -151,10 +151,15 @@ func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 // the WebSub hub for topics that changed. Between commits a feed poll
 // runs no SQL at all.
 func (d *daemon) watchChanges(ctx context.Context) {
-	if err := d.pub.Changed(ctx); err != nil { // records the starting ETags
-		d.e.log.Warn("websub", "err", err)
-	}
+	// Changes reports commits after its first look at the database; the
+	// first Changed (which drops the caches and records the starting
+	// ETags) comes after that look, so a commit in between (the first
+	// folder ingest, racing with start-up) cannot leave a stale feed
+	// cached until the next commit.
 	changes, err := d.db.Changes(ctx, changesEvery)
+	if cerr := d.pub.Changed(ctx); cerr != nil {
+		d.e.log.Warn("websub", "err", cerr)
+	}
 	if err != nil {
 		d.e.log.Error("watch database changes; feeds refresh only on reload", "err", err)
 		return
