@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
-	"github.com/topicfeed/topicfeed/store"
 )
 
 // runBackup writes a consistent copy of the database to FILE, safe while
@@ -19,10 +17,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return &exitError{exitBadConfig, errors.New("want one FILE to write the backup to")}
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openDB(ctx)
 	if err != nil {
 		return err
 	}

@@ -73,16 +73,22 @@ func newBar(e *env, total int, quiet bool) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000))
 }
 
-// openStore loads the config, opens its database and brings the stored
-// sources and topics in line with it, recomputing topics whose rules
-// changed; every command that reads the store starts here.
-func (e *env) openStore(ctx context.Context) (*store.DB, error) {
+// openDB loads the config (once) and opens its database as it stands, for
+// commands such as backup and prune that must not sync sources or topics.
+func (e *env) openDB(ctx context.Context) (*store.DB, error) {
 	if e.cfg == nil {
 		if err := e.load(); err != nil {
 			return nil, err
 		}
 	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	return store.Open(ctx, e.cfg.Database)
+}
+
+// openStore loads the config, opens its database and brings the stored
+// sources and topics in line with it, recomputing topics whose rules
+// changed; every command that reads the store starts here.
+func (e *env) openStore(ctx context.Context) (*store.DB, error) {
+	db, err := e.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}

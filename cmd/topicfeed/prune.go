@@ -23,10 +23,7 @@ func runPrune(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return &exitError{exitBadConfig, fmt.Errorf("unexpected argument %q", pos[0])}
 	}
-	if err := e.load(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, e.cfg.Database)
+	db, err := e.openDB(ctx)
 	if err != nil {
 		return err
 	}
