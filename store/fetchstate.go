@@ -22,39 +22,22 @@ type FetchFilter struct {
 // scheduler. Unlike Sources it does not count items, which would scan every
 // sighting on each scheduling tick; Items is left zero.
 func (d *DB) FetchList(ctx context.Context, f FetchFilter) ([]SourceInfo, error) {
-	q := `SELECT name, url, path, etag, last_modified, last_status, last_error, failures,
-		next_fetch, disabled, last_fetch, origin FROM sources WHERE 1 = 1`
+	q := `SELECT ` + sourceColumns + ` FROM sources s WHERE 1 = 1`
 	var args []any
 	if len(f.Names) > 0 {
-		q += ` AND name IN (?` + strings.Repeat(",?", len(f.Names)-1) + `)`
+		q += ` AND s.name IN (?` + strings.Repeat(",?", len(f.Names)-1) + `)`
 		for _, n := range f.Names {
 			args = append(args, n)
 		}
 	}
 	if !f.DueBy.IsZero() {
-		q += ` AND next_fetch <= ?`
+		q += ` AND s.next_fetch <= ?`
 		args = append(args, f.DueBy.Unix())
 	}
 	if f.SkipDisabled {
-		q += ` AND disabled = 0`
+		q += ` AND s.disabled = 0`
 	}
-	rows, err := d.db.QueryContext(ctx, q+` ORDER BY name`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SourceInfo
-	for rows.Next() {
-		var s SourceInfo
-		var next, last int64
-		if err := rows.Scan(&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
-			&s.Failures, &next, &s.Disabled, &last, &s.Origin); err != nil {
-			return nil, err
-		}
-		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return d.querySources(ctx, q+` ORDER BY s.name`, false, args...)
 }
 
 // CountItems returns how many items are stored, duplicates merged.

@@ -89,10 +89,19 @@ func (d *DB) SyncSources(ctx context.Context, srcs []feed.Source) error {
 
 // Sources lists every stored source with its fetch state and item count.
 func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
-		s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin,
+	return d.querySources(ctx, `SELECT `+sourceColumns+`,
 		(SELECT count(DISTINCT item_id) FROM sightings g WHERE g.source_id = s.id)
-		FROM sources s ORDER BY s.name`)
+		FROM sources s ORDER BY s.name`, true)
+}
+
+// sourceColumns are what querySources reads of a source (aliased s).
+const sourceColumns = `s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
+	s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin`
+
+// querySources runs q, which selects sourceColumns and, withItems, an
+// item count after them.
+func (d *DB) querySources(ctx context.Context, q string, withItems bool, args ...any) ([]SourceInfo, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +110,12 @@ func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 	for rows.Next() {
 		var s SourceInfo
 		var next, last int64
-		if err := rows.Scan(&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
-			&s.Failures, &next, &s.Disabled, &last, &s.Origin, &s.Items); err != nil {
+		dest := []any{&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
+			&s.Failures, &next, &s.Disabled, &last, &s.Origin}
+		if withItems {
+			dest = append(dest, &s.Items)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
