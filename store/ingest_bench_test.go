@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/internal/synth"
 )
 
 // benchVersion names cached benchmark databases; bump it when the schema
@@ -22,34 +23,12 @@ const benchBatch = 1000
 
 // vocabulary is a fixed pseudo-word list so generated articles read like
 // text to the tokeniser but never repeat each other by chance.
-var vocabulary = func() []string {
-	r := rand.New(rand.NewPCG(1, 2))
-	syll := []string{"ka", "ro", "mi", "ten", "sal", "vu", "den", "or", "pli", "ast", "ne", "gor", "ul", "bri", "es", "tam"}
-	words := make([]string, 6000)
-	for i := range words {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syll[r.IntN(len(syll))])
-		}
-		words[i] = b.String()
-	}
-	return words
-}()
+var vocabulary = synth.Words(1, 2, 6000)
 
 // benchItem makes the n-th synthetic article: about 3.5 KB of text.
 func benchItem(n int) feed.Item {
 	r := rand.New(rand.NewPCG(uint64(n), 7))
-	var b strings.Builder
-	for b.Len() < 3500 {
-		for i := range 8 + r.IntN(12) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(vocabulary[r.IntN(len(vocabulary))])
-		}
-		b.WriteString(". ")
-	}
-	text := b.String()
+	text := synth.Text(r, vocabulary, 3500, 12)
 	return feed.Item{GUID: fmt.Sprintf("bench-%d", n), URL: fmt.Sprintf("https://bench.example/%d", n),
 		Title: fmt.Sprintf("Synthetic story %d", n), Text: text, Content: "<p>" + text + "</p>",
 		Published: time.Unix(1_700_000_000+int64(n), 0)}

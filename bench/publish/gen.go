@@ -6,10 +6,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/internal/synth"
 	"github.com/topicfeed/topicfeed/store"
 )
 
@@ -21,19 +21,7 @@ const genVersion = "pub1"
 // 50-item feed weighs about what a real news topic does (~200 KB).
 const bigItems = 60
 
-var words = func() []string {
-	r := rand.New(rand.NewPCG(3, 4))
-	syll := []string{"ka", "ro", "mi", "ten", "sal", "vu", "den", "or", "pli", "ast", "ne", "gor", "ul", "bri", "es", "tam"}
-	out := make([]string, 5000)
-	for i := range out {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syll[r.IntN(len(syll))])
-		}
-		out[i] = b.String()
-	}
-	return out
-}()
+var words = synth.Words(3, 4, 5000)
 
 // item makes the n-th synthetic article; the newest bigItems are long.
 func item(n, total int) feed.Item {
@@ -42,17 +30,7 @@ func item(n, total int) feed.Item {
 	if n >= total-bigItems {
 		size = 3800
 	}
-	var b strings.Builder
-	for b.Len() < size {
-		for i := range 8 + r.IntN(10) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(words[r.IntN(len(words))])
-		}
-		b.WriteString(". ")
-	}
-	text := b.String()
+	text := synth.Text(r, words, size, 10)
 	return feed.Item{GUID: fmt.Sprintf("g%d", n), URL: fmt.Sprintf("https://bench.example/story/%d", n),
 		Title: fmt.Sprintf("Synthetic story number %d", n), Text: text, Content: "<p>" + text + "</p>",
 		Author: "Bench Desk", Published: time.Unix(1_600_000_000+int64(n)*60, 0).UTC()}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/topicfeed/topicfeed/internal/synth"
 )
 
 // The feed server runs in a child process (this program with -serve), so
@@ -125,19 +127,7 @@ func makeFeeds(feeds, items int) [][]byte {
 
 // vocabulary mixes made-up words (so no two articles share much text and
 // dedup keeps them apart) with a few real ones the topics match.
-var vocabulary = func() []string {
-	r := rand.New(rand.NewPCG(1, 2))
-	syll := []string{"ka", "ro", "mi", "ten", "sal", "vu", "den", "or", "pli", "ast", "ne", "gor", "ul", "bri", "es", "tam"}
-	words := make([]string, 8000)
-	for i := range words {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syll[r.IntN(len(syll))])
-		}
-		words[i] = b.String()
-	}
-	return append(words, "harbour", "election", "council", "railway", "drought", "minister")
-}()
+var vocabulary = append(synth.Words(1, 2, 8000), "harbour", "election", "council", "railway", "drought", "minister")
 
 // makeFeed renders feed i: an RSS 2.0 document of items articles, each
 // 1–3 KB of HTML paragraphs with a guid, link, date and category.
