@@ -67,8 +67,10 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(),
-			unclassified: map[int64]*pendingClass{}}
+		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
+		if needDocs(opt.Topics) {
+			ing.unclassified = map[int64]*pendingClass{}
+		}
 		defer ing.close()
 		clear(res)
 		at = ""
@@ -125,7 +127,8 @@ type ingester struct {
 	source     int64
 	sourceName string
 	bands      *bandBatch
-	// unclassified are new items whose topics flushClassify computes.
+	// unclassified are new items whose topics flushClassify computes; nil
+	// when no topic has a rule, and new items are classified at once.
 	unclassified map[int64]*pendingClass
 }
 

@@ -30,7 +30,7 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 	}
 	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
-	if g.needDocs() {
+	if g.unclassified != nil {
 		// Tokenising is the costliest step of a new item: flushClassify
 		// does it for the whole batch at once, on every core.
 		g.unclassified[id] = &pendingClass{it: it, pub: pub}
@@ -108,8 +108,10 @@ type pendingClass struct {
 	doc *feed.Doc
 }
 
-func (g *ingester) needDocs() bool {
-	for _, t := range g.opt.Topics {
+// needDocs reports whether classifying needs an item's words: whether
+// some topic has a rule.
+func needDocs(topics []*feed.Topic) bool {
+	for _, t := range topics {
 		if t.Match != nil || t.Exclude != nil {
 			return true
 		}
