@@ -86,31 +86,35 @@ func BenchmarkIngest(b *testing.B) {
 
 var benchTopics = []*feed.Topic{{Name: feed.AllTopic, Limit: 50}}
 
-func ingestRange(ctx context.Context, db *DB, from, to int) error {
+// dedupBatch stores a batch through Ingest, as topicfeed does.
+func dedupBatch(ctx context.Context, db *DB) func([]feed.Item) error {
+	return func(batch []feed.Item) error {
+		r, err := db.Ingest(ctx, "bench", batch, IngestOptions{Topics: benchTopics, NearDistance: 12})
+		if err == nil && r.New != len(batch) {
+			err = fmt.Errorf("ingest: %+v; want %d new", r, len(batch))
+		}
+		return err
+	}
+}
+
+// storeRange stores the generated items from..to-1 in batches of benchBatch.
+func storeRange(from, to int, store func([]feed.Item) error) error {
 	for i := from; i < to; i += benchBatch {
 		batch := make([]feed.Item, 0, benchBatch)
 		for j := i; j < min(i+benchBatch, to); j++ {
 			batch = append(batch, benchItem(j))
 		}
-		if _, err := db.Ingest(ctx, "bench", batch, IngestOptions{Topics: benchTopics, NearDistance: 12}); err != nil {
+		if err := store(batch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func benchDedup(b *testing.B, n int) {
-	ctx := context.Background()
-	db := benchDB(b, n, func(db *DB, n int) error {
-		if err := db.SyncTopics(ctx, benchTopics); err != nil {
-			return err
-		}
-		return ingestRange(ctx, db, 0, n)
-	})
+// timeBatches times store on the batches after the n items stored,
+// generating each batch outside the timer, and reports items/s.
+func timeBatches(b *testing.B, n int, store func([]feed.Item) error) {
 	next := n
-	b.Cleanup(func() { // keep the cached file at n items
-		db.db.Exec(`DELETE FROM items WHERE id > ?`, n)
-	})
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -120,33 +124,34 @@ func benchDedup(b *testing.B, n int) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		r, err := db.Ingest(ctx, "bench", batch, IngestOptions{Topics: benchTopics, NearDistance: 12})
+		err := store(batch)
 		elapsed += time.Since(start)
-		if err != nil || r.New != benchBatch {
-			b.Fatalf("ingest: %+v, %v; want %d new", r, err, benchBatch)
+		if err != nil {
+			b.Fatal(err)
 		}
 		next += benchBatch
 	}
 	b.ReportMetric(float64(next-n)/elapsed.Seconds(), "items/s")
 }
 
+func benchDedup(b *testing.B, n int) {
+	ctx := context.Background()
+	db := benchDB(b, n, func(db *DB, n int) error {
+		if err := db.SyncTopics(ctx, benchTopics); err != nil {
+			return err
+		}
+		return storeRange(0, n, dedupBatch(ctx, db))
+	})
+	b.Cleanup(func() { // keep the cached file at n items
+		db.db.Exec(`DELETE FROM items WHERE id > ?`, n)
+	})
+	timeBatches(b, n, dedupBatch(ctx, db))
+}
+
 const rawSchema = `CREATE TABLE IF NOT EXISTS raw_items (id INTEGER PRIMARY KEY, url TEXT, title TEXT, content TEXT,
 	text TEXT, published INTEGER, updated INTEGER)`
 
 const rawInsert = `INSERT INTO raw_items (url, title, content, text, published, updated) VALUES (?, ?, ?, ?, ?, ?)`
-
-func rawRange(ctx context.Context, db *DB, from, to int) error {
-	for i := from; i < to; i += benchBatch {
-		batch := make([]feed.Item, 0, benchBatch)
-		for j := i; j < min(i+benchBatch, to); j++ {
-			batch = append(batch, benchItem(j))
-		}
-		if err := rawInsertItems(ctx, db, batch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // rawInsertItems is the baseline: the same rows, one prepared INSERT each,
 // one transaction per batch, no lookups.
@@ -168,28 +173,15 @@ func rawInsertItems(ctx context.Context, db *DB, batch []feed.Item) error {
 
 func benchRaw(b *testing.B, n int) {
 	ctx := context.Background()
+	raw := func(db *DB) func([]feed.Item) error {
+		return func(batch []feed.Item) error { return rawInsertItems(ctx, db, batch) }
+	}
 	db := benchDB(b, n, func(db *DB, n int) error {
 		if _, err := db.db.Exec(rawSchema); err != nil {
 			return err
 		}
-		return rawRange(ctx, db, 0, n)
+		return storeRange(0, n, raw(db))
 	})
-	next := n
 	b.Cleanup(func() { db.db.Exec(`DELETE FROM raw_items WHERE id > ?`, n) })
-	var elapsed time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		batch := make([]feed.Item, benchBatch)
-		for i := range batch {
-			batch[i] = benchItem(next + i)
-		}
-		b.StartTimer()
-		start := time.Now()
-		if err := rawInsertItems(ctx, db, batch); err != nil {
-			b.Fatal(err)
-		}
-		elapsed += time.Since(start)
-		next += benchBatch
-	}
-	b.ReportMetric(float64(next-n)/elapsed.Seconds(), "items/s")
+	timeBatches(b, n, raw(db))
 }
