@@ -65,56 +65,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 
 	cmd := exec.Command(bin, "ingest", "-q", "-config", cfg, in)
 	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer cmd.Process.Kill()
-
-	// Wait for the database to exist (the child creates it), then for the
-	// first committed batch, through a handle of our own.
-	ctx := context.Background()
-	var watch *store.DB
-	stored := 0
-	deadline := time.Now().Add(60 * time.Second)
-	for stored == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("ingest stored nothing in 60s")
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("ingest exited (%v) before it could be killed; make the folder larger", err)
-		default:
-		}
-		if watch == nil {
-			if _, err := os.Stat(dbPath); err == nil {
-				if watch, err = store.Open(ctx, dbPath); err != nil {
-					t.Fatal(err)
-				}
-				defer watch.Close()
-			}
-		} else {
-			n, err := watch.CountItems(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stored = n
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("ingest did not die on SIGKILL")
-	}
-	afterKill, err := watch.CountItems(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	afterKill := killAfterFirstCommit(t, cmd, dbPath, "ingest", nil)
 	t.Logf("killed ingest with %d of %d items stored", afterKill, files)
 	if afterKill >= files {
 		t.Fatalf("ingest stored all %d items before the kill; the test did not interrupt it", files)
@@ -262,52 +213,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	cmd := exec.Command(bin, "serve", "-config", cfg, "-log-format", "text")
 	cmd.Dir = dir
 	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer cmd.Process.Kill()
-
-	ctx := context.Background()
-	var watch *store.DB
-	stored := 0
-	for deadline := time.Now().Add(60 * time.Second); stored == 0; time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve stored nothing in 60s:\n%s", logs.String())
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("serve exited (%v):\n%s", err, logs.String())
-		default:
-		}
-		if watch == nil {
-			if _, err := os.Stat(dbPath); err == nil {
-				if watch, err = store.Open(ctx, dbPath); err != nil {
-					t.Fatal(err)
-				}
-				defer watch.Close()
-			}
-			continue
-		}
-		n, err := watch.CountItems(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = n
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not die on SIGKILL")
-	}
-	afterKill, err := watch.CountItems(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	afterKill := killAfterFirstCommit(t, cmd, dbPath, "serve", logs.String)
 	t.Logf("killed serve with %d of %d items stored", afterKill, sources*perSource)
 	if afterKill >= sources*perSource {
 		t.Fatalf("serve stored every item before the kill; the test did not interrupt it")
@@ -340,4 +246,63 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 			t.Errorf("%s = %d, want %d", q, got, want)
 		}
 	}
+}
+
+// killAfterFirstCommit starts cmd, waits (through a store handle of its
+// own, opened once cmd has created dbPath) until some item is committed,
+// then kills cmd with SIGKILL. It returns the items stored at the kill. logs, if not nil, gives cmd's
+// output for failure messages.
+func killAfterFirstCommit(t *testing.T, cmd *exec.Cmd, dbPath, what string, logs func() string) int {
+	t.Helper()
+	if logs == nil {
+		logs = func() string { return "" }
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	ctx := context.Background()
+	var watch *store.DB
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s stored nothing in 60s:\n%s", what, logs())
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("%s exited (%v) before it could be killed:\n%s", what, err, logs())
+		default:
+		}
+		if watch == nil {
+			if _, err := os.Stat(dbPath); err == nil {
+				if watch, err = store.Open(ctx, dbPath); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { watch.Close() })
+			}
+			continue
+		}
+		n, err := watch.CountItems(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not die on SIGKILL", what)
+	}
+	n, err := watch.CountItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
