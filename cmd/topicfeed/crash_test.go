@@ -87,15 +87,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("second ingest: %q, want %q", m[0], want)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var check string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check = %q, %v", check, err)
-	}
+	db := openIntact(t, dbPath)
 	for q, want := range map[string]int{
 		`SELECT count(*) FROM items`:                                                                           files,
 		`SELECT count(DISTINCT title) FROM items`:                                                              files,
@@ -224,15 +216,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	if out, err := refresh.CombinedOutput(); err != nil {
 		t.Fatalf("refresh after the kill: %v\n%s", err, out)
 	}
-	db, err := sql.Open("sqlite", "file:"+dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var check string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check = %q, %v", check, err)
-	}
+	db := openIntact(t, dbPath)
 	total := sources * perSource
 	for q, want := range map[string]int{
 		`SELECT count(*) FROM items`:                                                 total,
@@ -305,4 +289,20 @@ func killAfterFirstCommit(t *testing.T, cmd *exec.Cmd, dbPath, what string, logs
 		t.Fatal(err)
 	}
 	return n
+}
+
+// openIntact opens the database file directly, closed when the test ends,
+// and fails the test unless SQLite's integrity_check says ok.
+func openIntact(t *testing.T, dbPath string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var check string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check = %q, %v", check, err)
+	}
+	return db
 }
