@@ -1,23 +1,20 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// bandBatch is one Ingest batch's view of the LSH band index (item_bands).
-// Probing the index item by item cost 16 random B-tree searches per item
-// and writing it 16 random inserts; instead the batch reads every band hit
-// of all its items in one query, in key order, before the first item, and
-// writes its own rows in key order after the last. Items written during
+// bandBatch is one Ingest batch's view of the LSH band index (nearindex.go).
+// The batch looks up every band key of all its items before the first
+// item, and appends its own keys after the last. Items written during
 // the batch are found through the maps below, so a copy later in the same
 // batch still merges into an earlier one.
 type bandBatch struct {
@@ -59,42 +56,55 @@ func parallel(n, perWorker int, fn func(i int)) {
 	wg.Wait()
 }
 
-// prefetchBands loads the stored items sharing a band key with any of fps.
-// The keys go in as one JSON array; SQLite sorts them into an ephemeral
-// index and walks item_bands' primary key in order.
+// prefetchBands loads the stored items sharing a band key with any of fps:
+// ids from the process's in-memory index (caught up with item_keys
+// first), then their fingerprints in one query.
 func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) error {
-	buf := []byte{'['}
+	x := g.near
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUp(ctx, g); err != nil {
+		return err
+	}
+	hits := map[int64][]int64{} // candidate id -> the batch's keys it holds
 	for _, fp := range fps {
 		for _, k := range fp.BandKeys() {
-			if len(buf) > 1 {
-				buf = append(buf, ',')
-			}
-			buf = strconv.AppendInt(buf, k, 10)
+			x.lookup(k, func(id int64) { hits[id] = append(hits[id], k) })
 		}
 	}
-	if len(buf) == 1 {
+	if len(hits) == 0 {
 		return nil
 	}
+	buf := []byte{'['}
+	for id := range hits {
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, id, 10)
+	}
 	buf = append(buf, ']')
-	rows, err := g.tx.QueryContext(ctx, `SELECT b.key, i.id, i.content_hash, i.simhash, i.minhash
-		FROM item_bands b JOIN items i ON i.id = b.item_id
-		WHERE b.key IN (SELECT value FROM json_each(?))`, string(buf))
+	rows, err := g.tx.QueryContext(ctx, `SELECT id, content_hash, simhash, minhash FROM items
+		WHERE id IN (SELECT value FROM json_each(?))`, string(buf))
 	if err != nil {
 		return fmt.Errorf("band lookup: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var key, sim int64
+		var sim int64
 		var c candidate
 		var blob []byte
-		if err := rows.Scan(&key, &c.id, &c.fp.Hash, &sim, &blob); err != nil {
+		if err := rows.Scan(&c.id, &c.fp.Hash, &sim, &blob); err != nil {
 			return fmt.Errorf("band lookup: %w", err)
 		}
 		c.fp.SimHash = uint64(sim)
 		if c.fp.MinHash, err = feed.UnmarshalMinHash(blob); err != nil {
 			return fmt.Errorf("item %d: %w", c.id, err)
 		}
-		g.bands.stored[key] = append(g.bands.stored[key], c)
+		keys := hits[c.id]
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
+			g.bands.stored[k] = append(g.bands.stored[k], c)
+		}
 	}
 	return rows.Err()
 }
@@ -146,37 +156,18 @@ func (g *ingester) addBands(id int64, fp feed.Fingerprint) {
 	}
 }
 
-// bandChunk is how many band rows one INSERT writes. A statement writing
-// several rows keeps a statement journal of the pages it changes, which
-// temp_store = MEMORY (Open) keeps off disk; sorted keys keep it small.
-const bandChunk = 64
-
-// flushBands writes the batch's band rows in key order, so consecutive
-// inserts land on the same or neighbouring B-tree pages.
+// flushBands appends a row of band keys to item_keys for every item
+// inserted or edited in the batch, in id order.
 func (g *ingester) flushBands(ctx context.Context) error {
-	type row struct{ key, id int64 }
-	var rows []row
-	for id, keys := range g.bands.keys {
-		for _, k := range keys {
-			rows = append(rows, row{k, id})
+	ids := slices.Sorted(maps.Keys(g.bands.keys))
+	for _, id := range ids {
+		keys := g.bands.keys[id]
+		if len(keys) == 0 {
+			continue
 		}
-	}
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id))
-	})
-	// A statement per bandChunk rows: a statement per row cost more in
-	// database/sql and the driver than the insert itself.
-	for len(rows) > 0 {
-		n := min(len(rows), bandChunk)
-		q := `INSERT OR IGNORE INTO item_bands (key, item_id) VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1)
-		args := make([]any, 0, 2*n)
-		for _, r := range rows[:n] {
-			args = append(args, r.key, r.id)
+		if _, err := g.exec(ctx, `INSERT INTO item_keys (item_id, keys) VALUES (?, ?)`, id, marshalKeys(keys)); err != nil {
+			return fmt.Errorf("band keys: %w", err)
 		}
-		if _, err := g.exec(ctx, q, args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
 	}
 	return nil
 }

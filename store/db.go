@@ -27,6 +27,7 @@ var migrations embed.FS
 type DB struct {
 	db   *sql.DB
 	path string
+	near *nearIndex // read on the first ingest with near matching on
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -58,7 +59,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	d := &DB{db: sdb, path: path, Now: time.Now}
+	d := &DB{db: sdb, path: path, near: newNearIndex(), Now: time.Now}
 	// Two processes opening a new file at once (serve and a cron refresh)
 	// both switch it to WAL; SQLite answers one of them SQLITE_BUSY at
 	// once, without waiting in the busy handler, since waiting could

@@ -67,7 +67,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
+		ing := &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
 		if needDocs(opt.Topics) {
 			ing.unclassified = map[int64]*pendingClass{}
 		}
@@ -121,6 +121,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 
 type ingester struct {
 	tx         *sql.Tx
+	near       *nearIndex
 	stmts      map[string]*sql.Stmt // prepared once per batch: parsing SQL per row cost more than running it
 	opt        IngestOptions
 	now        int64

@@ -52,7 +52,7 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 	if err != nil {
 		return err
 	}
-	if _, err := g.exec(ctx, `DELETE FROM item_bands WHERE item_id = ?`, id); err != nil {
+	if _, err := g.exec(ctx, `DELETE FROM item_keys WHERE item_id = ?`, id); err != nil {
 		return err
 	}
 	g.addBands(id, fp)

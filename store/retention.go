@@ -95,6 +95,9 @@ func (d *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int) 
 		res.Deleted += deleted
 		all = all[n:]
 	}
+	if res.Deleted > 0 {
+		d.near.reset() // its keys of deleted items would only waste memory
+	}
 	return res, nil
 }
 

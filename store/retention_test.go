@@ -112,7 +112,7 @@ func TestPrune(t *testing.T) {
 	if n := count(t, d, "sightings"); n != 10 {
 		t.Errorf("%d sightings after prune, want 10", n)
 	}
-	for _, table := range []string{"sightings", "item_bands", "topic_items", "curation"} {
+	for _, table := range []string{"sightings", "item_keys", "topic_items", "curation"} {
 		var orphans int
 		if err := d.db.QueryRow(`SELECT count(*) FROM ` + table + ` WHERE item_id NOT IN (SELECT id FROM items)`).Scan(&orphans); err != nil {
 			t.Fatal(err)

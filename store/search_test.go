@@ -196,7 +196,7 @@ func TestSearchMigratesExistingItems(t *testing.T) {
 	storeSearchItems(t, db)
 	for _, stmt := range []string{`DROP TRIGGER search_new`, `DROP TRIGGER search_merge`, `DROP TRIGGER search_update`,
 		`DROP TRIGGER search_delete`, `DROP VIEW search_docs`, `DROP TABLE search`, `DROP INDEX items_id_published`,
-		`PRAGMA user_version = 2`} {
+		`DROP TABLE item_keys`, itemBandsTable, `PRAGMA user_version = 2`} {
 		if _, err := db.db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -152,7 +152,7 @@ func TestReingestChangesNothing(t *testing.T) {
 	}
 	snapshot := func() string {
 		var b strings.Builder
-		for _, tbl := range []string{"items", "sightings", "topic_items", "item_bands", "sources"} {
+		for _, tbl := range []string{"items", "sightings", "topic_items", "item_keys", "sources"} {
 			fmt.Fprintf(&b, "%s=%d ", tbl, count(t, db, tbl))
 		}
 		its, _ := db.TopicItems(ctx, feed.AllTopic, 10)
@@ -296,9 +296,9 @@ func TestIngestBatchSeesItsOwnItems(t *testing.T) {
 	if idE != idA || idF != idD {
 		t.Errorf("e joined %d (want %d), f joined %d (want %d)", idE, idA, idF, idD)
 	}
-	// Every item has exactly its current 16 keys: the edit's old ones went.
-	if n := count(t, db, "item_bands"); n != 2*16 {
-		t.Errorf("%d band rows, want 32", n)
+	// Every item has one row of its current keys: the edit's old row went.
+	if n := count(t, db, "item_keys"); n != 2 {
+		t.Errorf("%d band key rows, want 2", n)
 	}
 }
 

@@ -95,7 +95,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		`SELECT count(DISTINCT source_id || ' ' || guid) FROM sightings WHERE guid <> ''`:                      files,
 		`SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM sightings)`:                           0,
 		`SELECT count(*) FROM sightings WHERE item_id NOT IN (SELECT id FROM items)`:                           0,
-		`SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM item_bands)`:                          0,
+		`SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM item_keys)`:                           0,
 		`SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM topic_items WHERE topic = 'harbour')`: 0,
 		`SELECT count(*) FROM pragma_foreign_key_check`:                                                        0,
 	} {

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"modernc.org/sqlite"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+// The near-duplicate index lives in memory; SQLite holds only its source,
+// item_keys (migration 0005): one row per item (and per edit) with the
+// item's 16 band keys, appended in seq order. A B-tree keyed by random
+// band keys dirtied a page per key once it outgrew a batch: at 1M items
+// stored, ~14,000 pages (56 MB of WAL) per 1,000 items, and ingest slowed
+// as the store grew. Appends dirty a handful of pages at any size.
+//
+// Each process reads the whole table when it first ingests with near
+// matching on, then only the rows appended since (by itself or by another
+// process: a cron refresh beside serve) at the start of every batch,
+// inside the batch's write transaction, so it sees every committed row.
+// Candidates are confirmed against the item's stored fingerprint, so a
+// key left behind by an edit or a pruned item costs a lookup, never a
+// wrong merge.
+
+// nearKeyBytes is one band key as item_keys stores it: its top 32 bits.
+// At 1M items a lookup meets a stranger's key by chance ~0.4% of the time,
+// a candidate that Similar rejects.
+const nearKeyBytes = 4
+
+// nearKey is the stored and indexed part of a band key.
+func nearKey(k int64) uint32 { return uint32(uint64(k) >> 32) }
+
+// marshalKeys encodes an item's band keys for item_keys.
+func marshalKeys(keys []int64) []byte {
+	b := make([]byte, 0, nearKeyBytes*len(keys))
+	for _, k := range keys {
+		b = binary.LittleEndian.AppendUint32(b, nearKey(k))
+	}
+	return b
+}
+
+func init() {
+	// Migration 0005 fills item_keys from the MinHash each item holds.
+	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_band_keys", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			blob, _ := args[0].([]byte)
+			mh, err := feed.UnmarshalMinHash(blob)
+			if err != nil || len(mh) == 0 {
+				return nil, nil // no text, no keys: the item has no row
+			}
+			return marshalKeys(feed.Fingerprint{MinHash: mh}.BandKeys()), nil
+		})
+}
+
+// foldAt is how many keys (8,192 items') recent holds before a fold.
+const foldAt = 1 << 17
+
+// nearIndex maps band keys to the items holding them. Entries are
+// key<<32 | id: 8 bytes per key, 128 bytes per item, 128 MB at 1M items.
+type nearIndex struct {
+	mu     sync.Mutex
+	seq    int64    // the last item_keys row read
+	sorted []uint64 // sorted entries
+	// recent holds keys read since sorted was last rebuilt, and any item
+	// id too large for an entry.
+	recent  map[uint32][]int64
+	nrecent int
+}
+
+func newNearIndex() *nearIndex { return &nearIndex{recent: map[uint32][]int64{}} }
+
+// reset drops everything read, so the next catchUp reads the table anew
+// (after a prune, whose deleted items would otherwise linger as keys).
+func (x *nearIndex) reset() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.seq, x.sorted, x.recent, x.nrecent = 0, nil, map[uint32][]int64{}, 0
+}
+
+// catchUp reads the item_keys rows appended since the last call. The
+// caller holds x.mu; q is its write transaction.
+func (x *nearIndex) catchUp(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}) error {
+	first := x.seq == 0 && len(x.sorted) == 0 && x.nrecent == 0
+	if first {
+		// Growing a slice of 16M keys an append at a time copied it
+		// ~30 times and kept the collector busy; the row count is cheap.
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM item_keys`).Scan(&n); err != nil {
+			return fmt.Errorf("band index: %w", err)
+		}
+		x.sorted = make([]uint64, 0, n*16)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT seq, item_id, keys FROM item_keys WHERE seq > ? ORDER BY seq`, x.seq)
+	if err != nil {
+		return fmt.Errorf("band index: %w", err)
+	}
+	defer rows.Close()
+	var blob []byte
+	for rows.Next() {
+		var seq, id int64
+		if err := rows.Scan(&seq, &id, &blob); err != nil {
+			return fmt.Errorf("band index: %w", err)
+		}
+		for i := 0; i+nearKeyBytes <= len(blob); i += nearKeyBytes {
+			k := binary.LittleEndian.Uint32(blob[i:])
+			if first && id >= 0 && id <= math.MaxUint32 {
+				x.sorted = append(x.sorted, uint64(k)<<32|uint64(id))
+			} else {
+				x.recent[k] = append(x.recent[k], id)
+				x.nrecent++
+			}
+		}
+		x.seq = seq
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("band index: %w", err)
+	}
+	if first {
+		sortEntries(x.sorted)
+	}
+	// A fold is a pass over sorted (~30 ms at 1M items); recent's map
+	// costs ~60 bytes a key against sorted's 8, so it is kept small.
+	if x.nrecent > foldAt {
+		x.fold()
+	}
+	return nil
+}
+
+// sortEntries sorts a in place: American flag sort on the top bytes, so
+// each pass keeps 256 write positions hot in cache, down to buckets small
+// enough for slices.Sort. slices.Sort alone took ~3 s on 16M entries, a
+// single pass on 16 bits ~5 s in cache misses.
+func sortEntries(a []uint64) { flagSort(a, 56) }
+
+func flagSort(a []uint64, shift uint) {
+	if len(a) <= 256 || shift < 32 {
+		slices.Sort(a)
+		return
+	}
+	var end, next [256]int
+	for _, e := range a {
+		end[byte(e>>shift)]++
+	}
+	sum := 0
+	for b := range end {
+		next[b] = sum
+		sum += end[b]
+		end[b] = sum
+	}
+	start := next
+	for b := range next {
+		for next[b] < end[b] {
+			e := a[next[b]]
+			// Carry e to its bucket, picking up whatever it displaces,
+			// until what is carried belongs here.
+			for d := byte(e >> shift); int(d) != b; d = byte(e >> shift) {
+				a[next[d]], e = e, a[next[d]]
+				next[d]++
+			}
+			a[next[b]] = e
+			next[b]++
+		}
+	}
+	for b := range start {
+		flagSort(a[start[b]:end[b]], shift-8)
+	}
+}
+
+// fold moves recent's entries into sorted, merging from the back in place.
+func (x *nearIndex) fold() {
+	var add []uint64
+	keep := map[uint32][]int64{}
+	kept := 0
+	for k, ids := range x.recent {
+		for _, id := range ids {
+			if id >= 0 && id <= math.MaxUint32 {
+				add = append(add, uint64(k)<<32|uint64(id))
+			} else {
+				keep[k] = append(keep[k], id)
+				kept++
+			}
+		}
+	}
+	slices.Sort(add)
+	n := len(x.sorted)
+	x.sorted = slices.Grow(x.sorted, len(add))[:n+len(add)]
+	i, j := n-1, len(add)-1
+	for w := len(x.sorted) - 1; j >= 0; w-- {
+		if i >= 0 && x.sorted[i] > add[j] {
+			x.sorted[w] = x.sorted[i]
+			i--
+		} else {
+			x.sorted[w] = add[j]
+			j--
+		}
+	}
+	x.recent, x.nrecent = keep, kept
+}
+
+// lookup calls fn with every item id read under band key k. An id may
+// come more than once, and may name an item since edited or deleted.
+func (x *nearIndex) lookup(k int64, fn func(id int64)) {
+	key := nearKey(k)
+	i, _ := slices.BinarySearch(x.sorted, uint64(key)<<32)
+	for ; i < len(x.sorted) && uint32(x.sorted[i]>>32) == key; i++ {
+		fn(int64(uint32(x.sorted[i])))
+	}
+	for _, id := range x.recent[key] {
+		fn(id)
+	}
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/topicfeed/topicfeed/feed"
+)
+
+const storyC = `The city council voted to close the old tram depot and move the workshops to the northern sidings.
+Unions said two hundred jobs were safe but warned that the longer commute would hurt night shifts.
+The depot site is to be sold for housing, with a fifth of the flats let at social rents, the mayor said.`
+
+// nearCopy is text a near-duplicate of s: one word changed.
+func nearCopy(s string) string {
+	f := strings.Fields(s)
+	f[len(f)/2] = "altered"
+	return strings.Join(f, " ")
+}
+
+// TestNearIndexSeesOtherProcesses: two handles on one file stand for
+// serve and a cron refresh. Each finds near-copies of what the other
+// stored, including an edit's new text, and a key of an item deleted
+// behind its back costs nothing.
+func TestNearIndexSeesOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	serve := mustOpenDB(t)
+	cron, err := Open(ctx, serve.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cron.Close()
+	opt := IngestOptions{Topics: mustTopics(t, serve, nil), NearDistance: 18}
+	ingest := func(db *DB, src string, it feed.Item) IngestResult {
+		t.Helper()
+		r, err := db.Ingest(ctx, src, []feed.Item{it}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	idOf := func(src, guid string) int64 {
+		t.Helper()
+		id, err := serve.ItemForGUID(ctx, src, guid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+
+	ingest(serve, "s1", item("a", "", "Terminal", storyA)) // serve reads the (empty) index
+	if r := ingest(cron, "s2", item("a2", "", "Terminal", nearCopy(storyA))); r.Merged != 1 {
+		t.Errorf("cron, copy of serve's item: %+v, want merged", r)
+	}
+	ingest(cron, "s2", item("b", "", "Heatwave", storyB))
+	if r := ingest(serve, "s3", item("b3", "", "Heatwave", nearCopy(storyB))); r.Merged != 1 {
+		t.Errorf("serve, copy of cron's item: %+v, want merged", r)
+	}
+	if idOf("s3", "b3") != idOf("s2", "b") {
+		t.Errorf("b3 joined item %d, want %d", idOf("s3", "b3"), idOf("s2", "b"))
+	}
+
+	// cron edits a into storyC: serve matches the new text, not the old.
+	if r := ingest(cron, "s1", item("a", "", "Depot", storyC)); r.Updated != 1 {
+		t.Fatalf("edit: %+v", r)
+	}
+	if r := ingest(serve, "s4", item("c4", "", "Depot", nearCopy(storyC))); r.Merged != 1 || idOf("s4", "c4") != idOf("s1", "a") {
+		t.Errorf("serve, copy of cron's edit: %+v, joined %d, want merged into %d", r, idOf("s4", "c4"), idOf("s1", "a"))
+	}
+	if r := ingest(serve, "s5", item("a5", "", "Terminal", strings.ReplaceAll(storyA, "the", "a"))); r.New != 1 {
+		t.Errorf("serve, copy of a's text before the edit: %+v, want new", r)
+	}
+
+	// Another process deletes b: serve still holds its keys, and a copy
+	// of it is now simply new.
+	if _, err := cron.db.Exec(`DELETE FROM items WHERE id = ?`, idOf("s2", "b")); err != nil {
+		t.Fatal(err)
+	}
+	if r := ingest(serve, "s6", item("b6", "", "Heatwave", nearCopy(storyB))); r.New != 1 {
+		t.Errorf("copy of a deleted item: %+v, want new", r)
+	}
+	var keys, items int
+	serve.db.QueryRow(`SELECT count(*), count(DISTINCT item_id) FROM item_keys`).Scan(&keys, &items)
+	if want := count(t, serve, "items"); keys != want || items != want {
+		t.Errorf("item_keys: %d rows for %d items, want one per item (%d)", keys, items, want)
+	}
+}
+
+// TestNearIndexFold checks that folding recent keys into the sorted array
+// keeps every lookup's answer, and that ids too large for an entry stay
+// findable.
+func TestNearIndexFold(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x := newNearIndex()
+	want := map[uint32][]int64{}
+	add := func(n int) {
+		for range n {
+			k := uint32(r.IntN(5000)) // small key space: many keys repeat
+			id := int64(r.IntN(1 << 20))
+			if r.IntN(100) == 0 {
+				id = math.MaxUint32 + 1 + id
+			}
+			x.recent[k] = append(x.recent[k], id)
+			x.nrecent++
+			want[k] = append(want[k], id)
+		}
+	}
+	check := func(stage string) {
+		t.Helper()
+		for k, ids := range want {
+			var got []int64
+			x.lookup(int64(uint64(k)<<32|0xdead), func(id int64) { got = append(got, id) })
+			slices.Sort(got)
+			w := slices.Sorted(slices.Values(ids))
+			if !slices.Equal(got, w) {
+				t.Fatalf("%s: key %d: got %v, want %v", stage, k, got, w)
+			}
+		}
+	}
+	add(20000)
+	check("before fold")
+	for round := range 3 {
+		x.fold()
+		if !slices.IsSorted(x.sorted) {
+			t.Fatalf("fold %d: not sorted", round)
+		}
+		for _, ids := range x.recent {
+			for _, id := range ids {
+				if id <= math.MaxUint32 {
+					t.Fatalf("fold %d: recent still holds id %d", round, id)
+				}
+			}
+		}
+		check("after fold")
+		add(7000)
+		check("after more")
+	}
+}
+
+// itemBandsTable is item_bands as migration 0001 made it.
+const itemBandsTable = `CREATE TABLE item_bands (key INTEGER NOT NULL,
+	item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+	PRIMARY KEY (key, item_id)) WITHOUT ROWID`
+
+// TestItemKeysMigrates: migration 0005 gives items stored before it their
+// band keys, from the MinHash each holds, and near matching finds them.
+func TestItemKeysMigrates(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
+	empty := item("e", "", "", " ")
+	empty.Content = ""
+	if _, err := db.Ingest(ctx, "s1", []feed.Item{item("a", "", "Terminal", storyA), item("b", "", "Heatwave", storyB), empty}, opt); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys := map[int64][]byte{}
+	rows, err := db.db.Query(`SELECT item_id, keys FROM item_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var b []byte
+		rows.Scan(&id, &b)
+		wantKeys[id] = b
+	}
+	rows.Close()
+	if len(wantKeys) != 2 {
+		t.Fatalf("%d items with keys before migrating, want 2 (the empty item has none)", len(wantKeys))
+	}
+	for _, stmt := range []string{`DROP TABLE item_keys`, `DELETE FROM sqlite_sequence WHERE name = 'item_keys'`,
+		itemBandsTable, `PRAGMA user_version = 4`} {
+		if _, err := db.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id, want := range wantKeys {
+		var got []byte
+		if err := db.db.QueryRow(`SELECT keys FROM item_keys WHERE item_id = ?`, id).Scan(&got); err != nil || !slices.Equal(got, want) {
+			t.Errorf("item %d: migrated keys %x (%v), want %x", id, got, err, want)
+		}
+	}
+	if r, err := db.Ingest(ctx, "s2", []feed.Item{item("b2", "", "Heatwave", nearCopy(storyB))}, opt); err != nil || r.Merged != 1 {
+		t.Errorf("copy after migrating: %+v, %v; want merged", r, err)
+	}
+}
