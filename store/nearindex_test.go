@@ -123,9 +123,10 @@ func TestNearIndexFold(t *testing.T) {
 	}
 	add(20000)
 	check("before fold")
-	for round := range 3 {
+	x.sorted = make([]uint64, 0, 10) // room for an in-place merge at first
+	for round := range 12 {
 		x.fold()
-		if !slices.IsSorted(x.sorted) {
+		if !slices.IsSorted(x.sorted) || !slices.IsSorted(x.mid) {
 			t.Fatalf("fold %d: not sorted", round)
 		}
 		for _, ids := range x.recent {
@@ -136,8 +137,11 @@ func TestNearIndexFold(t *testing.T) {
 			}
 		}
 		check("after fold")
-		add(7000)
+		add(70000) // past 4*foldAt after a few rounds: mid merges into sorted
 		check("after more")
+	}
+	if len(x.sorted) == 0 {
+		t.Fatal("mid never merged into sorted")
 	}
 }
 
