@@ -56,7 +56,8 @@ func parallel(n, perWorker int, fn func(i int)) {
 	wg.Wait()
 }
 
-// prefetchBands loads the stored items sharing a band key with any of fps:
+// prefetchBands loads the stored items sharing a band key or the content
+// hash with any of fps:
 // ids from the process's in-memory index (caught up with item_keys
 // first), then their fingerprints in one query.
 func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) error {
@@ -68,7 +69,11 @@ func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) er
 	}
 	hits := map[int64][]int64{} // candidate id -> the batch's keys it holds
 	for _, fp := range fps {
-		for _, k := range fp.BandKeys() {
+		keys := itemKeys(fp)
+		if g.opt.NearDistance <= 0 { // the hash key alone
+			keys = keys[len(fp.BandKeys()):]
+		}
+		for _, k := range keys {
 			x.lookup(k, func(id int64) { hits[id] = append(hits[id], k) })
 		}
 	}
@@ -146,10 +151,35 @@ func (g *ingester) nearest(fp feed.Fingerprint) (int64, string) {
 	return best, bestWhy
 }
 
-// addBands records the item's band keys, to be written by flushBands.
+// sameHash finds the first item whose normalised text is fp's: the lowest
+// id among items of the same content hash, as now in the batch.
+func (g *ingester) sameHash(fp feed.Fingerprint) int64 {
+	hk, ok := hashKey(fp.Hash)
+	if !ok {
+		return 0
+	}
+	b := g.bands
+	var best int64
+	take := func(id int64, h string) {
+		if h == fp.Hash && (best == 0 || id < best) {
+			best = id
+		}
+	}
+	for _, c := range b.stored[hk] {
+		if _, rewritten := b.fps[c.id]; !rewritten {
+			take(c.id, c.fp.Hash)
+		}
+	}
+	for _, id := range b.added[hk] {
+		take(id, b.fps[id].Hash)
+	}
+	return best
+}
+
+// addBands records the item's keys, to be written by flushBands.
 func (g *ingester) addBands(id int64, fp feed.Fingerprint) {
 	b := g.bands
-	keys := fp.BandKeys()
+	keys := itemKeys(fp)
 	b.fps[id], b.keys[id] = fp, keys
 	for _, k := range keys {
 		b.added[k] = append(b.added[k], id)

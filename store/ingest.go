@@ -74,10 +74,8 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 		defer ing.close()
 		clear(res)
 		at = ""
-		if opt.NearDistance > 0 {
-			if err := ing.prefetchBands(ctx, fps); err != nil {
-				return err
-			}
+		if err := ing.prefetchBands(ctx, fps); err != nil {
+			return err
 		}
 		next := 0
 		for bi, b := range batches {
@@ -147,13 +145,9 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, fp feed.Fingerprint, 
 			return err
 		}
 	}
-	var id int64
-	err := g.queryRow(ctx, `SELECT id FROM items WHERE content_hash = ? LIMIT 1`, fp.Hash).Scan(&id)
-	if err == nil {
+	if id := g.sameHash(fp); id != 0 {
 		res.Merged++
 		return g.merge(ctx, id, it, fp, "hash: same normalised text")
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
 	}
 	if g.opt.NearDistance > 0 {
 		if id, why := g.nearest(fp); id != 0 {

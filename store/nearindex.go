@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -15,9 +16,11 @@ import (
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// The near-duplicate index lives in memory; SQLite holds only its source,
+// The duplicate index lives in memory; SQLite holds only its source,
 // item_keys (migration 0005): one row per item (and per edit) with the
-// item's 16 band keys, appended in seq order. A B-tree keyed by random
+// item's 16 band keys and a key of its content hash, appended in seq
+// order. An index on content_hash, keyed by random hashes, dirtied a page
+// per item the same way. A B-tree keyed by random
 // band keys dirtied a page per key once it outgrew a batch: at 1M items
 // stored, ~14,000 pages (56 MB of WAL) per 1,000 items, and ingest slowed
 // as the store grew. Appends dirty a handful of pages at any size.
@@ -38,7 +41,30 @@ const nearKeyBytes = 4
 // nearKey is the stored and indexed part of a band key.
 func nearKey(k int64) uint32 { return uint32(uint64(k) >> 32) }
 
-// marshalKeys encodes an item's band keys for item_keys.
+// hashKey is the index key of a content hash (hex SHA-256), false for
+// none. Its bits are uniform; the tag only keeps it off the band keys'.
+func hashKey(h string) (int64, bool) {
+	if len(h) < 16 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(h[:16], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(v ^ 0x9e3779b97f4a7c15), true
+}
+
+// itemKeys are the keys an item is indexed under: its band keys, then
+// its hash key.
+func itemKeys(fp feed.Fingerprint) []int64 {
+	keys := fp.BandKeys()
+	if k, ok := hashKey(fp.Hash); ok {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// marshalKeys encodes an item's keys for item_keys.
 func marshalKeys(keys []int64) []byte {
 	b := make([]byte, 0, nearKeyBytes*len(keys))
 	for _, k := range keys {
@@ -48,23 +74,29 @@ func marshalKeys(keys []int64) []byte {
 }
 
 func init() {
-	// Migration 0005 fills item_keys from the MinHash each item holds.
-	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_band_keys", 1,
+	// Migration 0005 fills item_keys from the MinHash and content hash
+	// each item holds.
+	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_item_keys", 2,
 		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			blob, _ := args[0].([]byte)
+			hash, _ := args[1].(string)
 			mh, err := feed.UnmarshalMinHash(blob)
-			if err != nil || len(mh) == 0 {
+			if err != nil {
+				mh = nil // an unreadable MinHash: the hash key alone
+			}
+			keys := itemKeys(feed.Fingerprint{Hash: hash, MinHash: mh})
+			if len(keys) == 0 {
 				return nil, nil // no text, no keys: the item has no row
 			}
-			return marshalKeys(feed.Fingerprint{MinHash: mh}.BandKeys()), nil
+			return marshalKeys(keys), nil
 		})
 }
 
 // foldAt is how many keys (8,192 items') recent holds before a fold.
 const foldAt = 1 << 17
 
-// nearIndex maps band keys to the items holding them. Entries are
-// key<<32 | id: 8 bytes per key, 128 bytes per item, 128 MB at 1M items.
+// nearIndex maps keys to the items holding them. Entries are key<<32 | id:
+// 8 bytes per key, 136 bytes per item, 136 MB at 1M items.
 // Keys read since the first load go to recent, a map; a fold sorts it into
 // mid, and mid merges into sorted only when it reaches a quarter of it, so
 // each key is copied a few times in all, not once per fold.
@@ -108,7 +140,7 @@ func (x *nearIndex) catchUp(ctx context.Context, q interface {
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM item_keys`).Scan(&n); err != nil {
 			return fmt.Errorf("band index: %w", err)
 		}
-		x.sorted = make([]uint64, 0, n*16)
+		x.sorted = make([]uint64, 0, n*17)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT seq, item_id, keys FROM item_keys WHERE seq > ? ORDER BY seq`, x.seq)
 	if err != nil {

@@ -75,6 +75,13 @@ func TestNearIndexSeesOtherProcesses(t *testing.T) {
 		t.Errorf("serve, copy of a's text before the edit: %+v, want new", r)
 	}
 
+	// Exact copies are found through the same index, near matching off.
+	exact := opt
+	exact.NearDistance = 0
+	if r, err := cron.Ingest(ctx, "s7", []feed.Item{item("c7", "", "Depot", storyC)}, exact); err != nil || r.Merged != 1 || idOf("s7", "c7") != idOf("s1", "a") {
+		t.Errorf("cron, exact copy of the edit: %+v, %v; want merged into %d", r, err, idOf("s1", "a"))
+	}
+
 	// Another process deletes b: serve still holds its keys, and a copy
 	// of it is now simply new.
 	if _, err := cron.db.Exec(`DELETE FROM items WHERE id = ?`, idOf("s2", "b")); err != nil {
@@ -145,13 +152,16 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// itemBandsTable is item_bands as migration 0001 made it.
-const itemBandsTable = `CREATE TABLE item_bands (key INTEGER NOT NULL,
-	item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-	PRIMARY KEY (key, item_id)) WITHOUT ROWID`
+// undo0005 takes a database back to what migration 0005 found.
+var undo0005 = []string{`DROP TABLE item_keys`, `DELETE FROM sqlite_sequence WHERE name = 'item_keys'`,
+	`CREATE TABLE item_bands (key INTEGER NOT NULL,
+		item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+		PRIMARY KEY (key, item_id)) WITHOUT ROWID`,
+	`CREATE INDEX items_content_hash ON items(content_hash)`}
 
 // TestItemKeysMigrates: migration 0005 gives items stored before it their
-// band keys, from the MinHash each holds, and near matching finds them.
+// keys, from the MinHash and content hash each holds, and near and exact
+// matching find them.
 func TestItemKeysMigrates(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
@@ -176,8 +186,7 @@ func TestItemKeysMigrates(t *testing.T) {
 	if len(wantKeys) != 2 {
 		t.Fatalf("%d items with keys before migrating, want 2 (the empty item has none)", len(wantKeys))
 	}
-	for _, stmt := range []string{`DROP TABLE item_keys`, `DELETE FROM sqlite_sequence WHERE name = 'item_keys'`,
-		itemBandsTable, `PRAGMA user_version = 4`} {
+	for _, stmt := range append(undo0005, `PRAGMA user_version = 4`) {
 		if _, err := db.db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +204,38 @@ func TestItemKeysMigrates(t *testing.T) {
 		}
 	}
 	if r, err := db.Ingest(ctx, "s2", []feed.Item{item("b2", "", "Heatwave", nearCopy(storyB))}, opt); err != nil || r.Merged != 1 {
-		t.Errorf("copy after migrating: %+v, %v; want merged", r, err)
+		t.Errorf("near copy after migrating: %+v, %v; want merged", r, err)
+	}
+	opt.NearDistance = 0
+	if r, err := db.Ingest(ctx, "s2", []feed.Item{item("a2", "", "Terminal", storyA)}, opt); err != nil || r.Merged != 1 {
+		t.Errorf("exact copy after migrating: %+v, %v; want merged", r, err)
+	}
+}
+
+// TestExactCopyInOneBatch: an exact copy finds the item stored earlier in
+// its own batch, and an edit in the batch moves the hash it is found by.
+func TestExactCopyInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil)}
+	r, err := db.Ingest(ctx, "s1", []feed.Item{
+		item("a", "", "Terminal", storyA),
+		item("b", "", "Terminal", storyA), // exact copy: merges into a
+		item("a", "", "Depot", storyC),    // a rewritten
+		item("c", "", "Terminal", storyA), // storyA is now only b's copy: new
+		item("d", "", "Depot", storyC),    // a's new text: merges into a
+	}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (IngestResult{New: 2, Merged: 2, Updated: 1}); r != want {
+		t.Errorf("got %+v, want %+v", r, want)
+	}
+	a, _ := db.ItemForGUID(ctx, "s1", "a")
+	b, _ := db.ItemForGUID(ctx, "s1", "b")
+	c, _ := db.ItemForGUID(ctx, "s1", "c")
+	d, _ := db.ItemForGUID(ctx, "s1", "d")
+	if b != a || d != a || c == a {
+		t.Errorf("ids a=%d b=%d c=%d d=%d: want b and d in a, c apart", a, b, c, d)
 	}
 }

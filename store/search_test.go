@@ -194,9 +194,9 @@ func TestSearchFollowsChanges(t *testing.T) {
 func TestSearchMigratesExistingItems(t *testing.T) {
 	db := mustOpenDB(t)
 	storeSearchItems(t, db)
-	for _, stmt := range []string{`DROP TRIGGER search_new`, `DROP TRIGGER search_merge`, `DROP TRIGGER search_update`,
+	for _, stmt := range append(undo0005, `DROP TRIGGER search_new`, `DROP TRIGGER search_merge`, `DROP TRIGGER search_update`,
 		`DROP TRIGGER search_delete`, `DROP VIEW search_docs`, `DROP TABLE search`, `DROP INDEX items_id_published`,
-		`DROP TABLE item_keys`, itemBandsTable, `PRAGMA user_version = 2`} {
+		`PRAGMA user_version = 2`) {
 		if _, err := db.db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -136,8 +136,8 @@ func TestIngestIdentity(t *testing.T) {
 		t.Errorf("edited item = %+v, want the new title and a later updated time", heat)
 	}
 	copies, err := db.Sightings(ctx, items[0].ID)
-	if err != nil || len(copies) != 4 || !strings.HasPrefix(copies[3].Reason, "near: ") {
-		t.Errorf("sightings = %+v, %v; want 4 with the last merged as near", copies, err)
+	if err != nil || len(copies) != 4 || !strings.HasPrefix(copies[2].Reason, "hash: ") || !strings.HasPrefix(copies[3].Reason, "near: ") {
+		t.Errorf("sightings = %+v, %v; want 4, the third merged by hash, the last as near", copies, err)
 	}
 }
 
