@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -67,7 +66,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch()}
+		ing := &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities()}
 		if needDocs(opt.Topics) {
 			ing.unclassified = map[int64]*pendingClass{}
 		}
@@ -85,6 +84,9 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 				return err
 			}
 			ing.source, ing.sourceName = src, b.Source
+			if err := ing.loadIdentities(ctx, b.Items); err != nil {
+				return err
+			}
 			for i := range b.Items {
 				if err := ing.one(ctx, &b.Items[i], fps[next], &res[bi]); err != nil {
 					return fmt.Errorf("item %q: %w", b.Items[i].Title, err)
@@ -126,6 +128,7 @@ type ingester struct {
 	source     int64
 	sourceName string
 	bands      *bandBatch
+	ids        *identities
 	// unclassified are new items whose topics flushClassify computes; nil
 	// when no topic has a rule, and new items are classified at once.
 	unclassified map[int64]*pendingClass
@@ -161,60 +164,44 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, fp feed.Fingerprint, 
 
 // byGUID handles an entry this source has sent before under the same guid.
 func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
-	var sid, itemID int64
-	var hash, reason string
-	err := g.queryRow(ctx,
-		`SELECT id, item_id, hash, reason FROM sightings WHERE source_id = ? AND guid = ? AND guid <> ''`,
-		g.source, it.GUID).Scan(&sid, &itemID, &hash, &reason)
-	if errors.Is(err, sql.ErrNoRows) {
+	s := g.ids.guids[sourceGUID{g.source, it.GUID}]
+	if s == nil {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
+	return true, g.revisit(ctx, s, it, fp, res)
 }
 
 // byURL joins an item whose canonical link is already stored: from this
 // source it is the same entry (maybe edited); from another, a duplicate.
-// One query answers both, this source's sighting first.
 func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
-	var sid, itemID int64
-	var hash, reason string
-	var mine bool
-	err := g.queryRow(ctx,
-		`SELECT id, item_id, hash, reason, source_id = ?1 FROM sightings WHERE url = ?2 AND url <> ''
-		ORDER BY source_id = ?1 DESC, id LIMIT 1`,
-		g.source, it.URL).Scan(&sid, &itemID, &hash, &reason, &mine)
-	if errors.Is(err, sql.ErrNoRows) {
+	s := g.ids.byURL(it.URL, g.source)
+	if s == nil {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	if mine {
-		return true, g.revisit(ctx, sid, itemID, hash, reason, it, fp, res)
+	if s.source == g.source {
+		return true, g.revisit(ctx, s, it, fp, res)
 	}
 	res.Merged++
-	return true, g.merge(ctx, itemID, it, fp, "url: same canonical link")
+	return true, g.merge(ctx, s.item, it, fp, "url: same canonical link")
 }
 
 // revisit handles a sighting seen again: unchanged, or edited. An edit of
 // the copy the item was made from updates the item; an edit of a merged
 // copy only updates that copy's hash, since the first copy stays.
-func (g *ingester) revisit(ctx context.Context, sid, itemID int64, hash, reason string, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
-	if hash == fp.Hash {
+func (g *ingester) revisit(ctx context.Context, s *sightingRow, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
+	if s.hash == fp.Hash {
 		res.Unchanged++
 		return nil
 	}
 	res.Updated++
-	if _, err := g.exec(ctx, `UPDATE sightings SET hash = ?, seen = ? WHERE id = ?`, fp.Hash, g.now, sid); err != nil {
+	if _, err := g.exec(ctx, `UPDATE sightings SET hash = ?, seen = ? WHERE id = ?`, fp.Hash, g.now, s.id); err != nil {
 		return err
 	}
-	if reason != "new" {
+	s.hash = fp.Hash
+	if s.reason != "new" {
 		return nil
 	}
-	return g.update(ctx, itemID, it, fp)
+	return g.update(ctx, s.item, it, fp)
 }
 
 // The partial indexes on sightings (guid <> '', url <> '') are used only

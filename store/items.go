@@ -77,9 +77,17 @@ func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.F
 }
 
 func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
-	_, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
+	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.GUID, it.URL, fp.Hash, reason, g.now)
-	return err
+	if err != nil {
+		return err
+	}
+	sid, err := r.LastInsertId()
+	if err != nil {
+		return err
+	}
+	g.ids.add(&sightingRow{id: sid, item: id, source: g.source, hash: fp.Hash, reason: reason}, it.GUID, it.URL)
+	return nil
 }
 
 // classify adds a new item to every topic that accepts it. doc is the

@@ -239,3 +239,34 @@ func TestExactCopyInOneBatch(t *testing.T) {
 		t.Errorf("ids a=%d b=%d c=%d d=%d: want b and d in a, c apart", a, b, c, d)
 	}
 }
+
+// TestIdentitiesAcrossBatchesInOneTransaction: guids and links read once
+// per batch still see what earlier batches of the same transaction wrote
+// and edited, a source's second batch included.
+func TestIdentitiesAcrossBatchesInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 12}
+	edited := storyA + "\nThe vote was unanimous."
+	res, err := db.IngestBatches(ctx, []Batch{
+		{Source: "s1", Items: []feed.Item{item("g1", "https://a.example/1", "Terminal", storyA)}},
+		{Source: "s2", Items: []feed.Item{item("x", "https://a.example/1", "Teaser", "A short teaser.")}},
+		{Source: "s1", Items: []feed.Item{item("g1", "https://a.example/1", "Terminal", edited)}},
+		{Source: "s1", Items: []feed.Item{item("", "https://a.example/1", "Terminal", edited)}},
+	}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []IngestResult{{New: 1}, {Merged: 1}, {Updated: 1}, {Unchanged: 1}}
+	if !slices.Equal(res, want) {
+		t.Errorf("got %+v, want %+v", res, want)
+	}
+	// A later transaction reads them back from the database alike.
+	r, err := db.Ingest(ctx, "s1", []feed.Item{item("g1", "https://a.example/1", "Terminal", edited)}, opt)
+	if err != nil || r != (IngestResult{Unchanged: 1}) {
+		t.Errorf("again: %+v, %v; want unchanged", r, err)
+	}
+	if n := count(t, db, "items"); n != 1 {
+		t.Errorf("%d items, want 1", n)
+	}
+}
