@@ -67,6 +67,7 @@ func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) er
 	if err := x.catchUp(ctx, g); err != nil {
 		return err
 	}
+	g.nearSeq = x.seq
 	hits := map[int64][]int64{} // candidate id -> the batch's keys it holds
 	for _, fp := range fps {
 		keys := itemKeys(fp)
@@ -195,9 +196,15 @@ func (g *ingester) flushBands(ctx context.Context) error {
 		if len(keys) == 0 {
 			continue
 		}
-		if _, err := g.exec(ctx, `INSERT INTO item_keys (item_id, keys) VALUES (?, ?)`, id, marshalKeys(keys)); err != nil {
+		blob := marshalKeys(keys)
+		r, err := g.exec(ctx, `INSERT INTO item_keys (item_id, keys) VALUES (?, ?)`, id, blob)
+		if err != nil {
 			return fmt.Errorf("band keys: %w", err)
 		}
+		if g.keysSeq, err = r.LastInsertId(); err != nil {
+			return err
+		}
+		g.written = append(g.written, keyRow{id, blob})
 	}
 	return nil
 }

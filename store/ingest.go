@@ -65,8 +65,9 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	fps := fingerprints(all)
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
+	var ing *ingester
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing := &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities()}
+		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities()}
 		if needDocs(opt.Topics) {
 			ing.unclassified = map[int64]*pendingClass{}
 		}
@@ -110,6 +111,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	})
 	switch {
 	case err == nil:
+		d.near.committed(ing.nearSeq, ing.keysSeq, ing.written)
 		return res, nil
 	case at == "" && len(batches) == 1:
 		at = batches[0].Source
@@ -129,6 +131,10 @@ type ingester struct {
 	sourceName string
 	bands      *bandBatch
 	ids        *identities
+	// nearSeq is the item_keys row the near index had read when the
+	// batch began; keysSeq the last row the batch wrote, written its rows.
+	nearSeq, keysSeq int64
+	written          []keyRow
 	// unclassified are new items whose topics flushClassify computes; nil
 	// when no topic has a rule, and new items are classified at once.
 	unclassified map[int64]*pendingClass

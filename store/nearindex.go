@@ -112,18 +112,56 @@ type nearIndex struct {
 	mid       []uint64 // sorted entries, folded from recent
 	// recent holds keys read since the last fold, and any item id too
 	// large for an entry.
-	recent  map[uint32][]int64
+	recent  keyMap
 	nrecent int
 }
 
-func newNearIndex() *nearIndex { return &nearIndex{recent: map[uint32][]int64{}} }
+// keyMap maps a key to item ids. Keys are random and nearly all hold one
+// id: a map of slices cost ~80 bytes a key in small allocations, and in a
+// refresh its churn took the collector's heap target past the memory
+// budget.
+type keyMap struct {
+	one  map[uint32]int64
+	more map[uint32][]int64
+}
+
+func (m *keyMap) add(k uint32, id int64) {
+	if m.one == nil {
+		m.one, m.more = map[uint32]int64{}, map[uint32][]int64{}
+	}
+	if _, ok := m.one[k]; ok {
+		m.more[k] = append(m.more[k], id)
+		return
+	}
+	m.one[k] = id
+}
+
+func (m *keyMap) each(k uint32, fn func(id int64)) {
+	if id, ok := m.one[k]; ok {
+		fn(id)
+		for _, id := range m.more[k] {
+			fn(id)
+		}
+	}
+}
+
+func (m *keyMap) all(fn func(k uint32, id int64)) {
+	for k, id := range m.one {
+		fn(k, id)
+		for _, id := range m.more[k] {
+			fn(k, id)
+		}
+	}
+}
+
+func newNearIndex() *nearIndex { return &nearIndex{} }
 
 // reset drops everything read, so the next catchUp reads the table anew
 // (after a prune, whose deleted items would otherwise linger as keys).
 func (x *nearIndex) reset() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.seq, x.sorted, x.starts, x.mid, x.recent, x.nrecent = 0, nil, nil, nil, map[uint32][]int64{}, 0
+	x.seq, x.sorted, x.starts, x.mid, x.recent, x.nrecent = 0, nil, nil, nil, keyMap{}, 0
 }
 
 // catchUp reads the item_keys rows appended since the last call. The
@@ -153,15 +191,7 @@ func (x *nearIndex) catchUp(ctx context.Context, q interface {
 		if err := rows.Scan(&seq, &id, &blob); err != nil {
 			return fmt.Errorf("band index: %w", err)
 		}
-		for i := 0; i+nearKeyBytes <= len(blob); i += nearKeyBytes {
-			k := binary.LittleEndian.Uint32(blob[i:])
-			if first && id >= 0 && id <= math.MaxUint32 {
-				x.sorted = append(x.sorted, uint64(k)<<32|uint64(id))
-			} else {
-				x.recent[k] = append(x.recent[k], id)
-				x.nrecent++
-			}
-		}
+		x.addRow(id, blob, first)
 		x.seq = seq
 	}
 	if err := rows.Err(); err != nil {
@@ -171,11 +201,7 @@ func (x *nearIndex) catchUp(ctx context.Context, q interface {
 		sortEntries(x.sorted)
 		x.index()
 	}
-	// A fold is a pass over sorted (~30 ms at 1M items); recent's map
-	// costs ~60 bytes a key against sorted's 8, so it is kept small.
-	if x.nrecent > foldAt {
-		x.fold()
-	}
+	x.maybeFold()
 	return nil
 }
 
@@ -219,22 +245,66 @@ func flagSort(a []uint64, shift uint) {
 	}
 }
 
+// keyRow is an item_keys row an Ingest wrote.
+type keyRow struct {
+	id   int64
+	keys []byte
+}
+
+// committed adds the rows a transaction wrote, seq from+1 to to, once it
+// has committed: a writer has the database to itself between its catchUp
+// (which read up to from) and its commit, so no other row lies between.
+// Reading its own rows back at the next catchUp cost a query and their
+// allocations again. If anything moved x meanwhile (a reset), the next
+// catchUp reads them instead.
+func (x *nearIndex) committed(from, to int64, rows []keyRow) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.seq != from || to <= from {
+		return
+	}
+	for _, r := range rows {
+		x.addRow(r.id, r.keys, false)
+	}
+	x.seq = to
+	x.maybeFold()
+}
+
+// addRow adds one item_keys row's keys.
+func (x *nearIndex) addRow(id int64, blob []byte, first bool) {
+	for i := 0; i+nearKeyBytes <= len(blob); i += nearKeyBytes {
+		k := binary.LittleEndian.Uint32(blob[i:])
+		if first && id >= 0 && id <= math.MaxUint32 {
+			x.sorted = append(x.sorted, uint64(k)<<32|uint64(id))
+		} else {
+			x.recent.add(k, id)
+			x.nrecent++
+		}
+	}
+}
+
+// maybeFold folds recent once it holds foldAt keys. A fold is a pass over
+// mid; recent's map costs ~20 bytes a key against mid's 8.
+func (x *nearIndex) maybeFold() {
+	if x.nrecent > foldAt {
+		x.fold()
+	}
+}
+
 // fold moves recent's entries into mid, and mid's into sorted when it has
 // grown to a quarter of sorted.
 func (x *nearIndex) fold() {
-	var add []uint64
-	keep := map[uint32][]int64{}
+	add := make([]uint64, 0, x.nrecent)
+	var keep keyMap
 	kept := 0
-	for k, ids := range x.recent {
-		for _, id := range ids {
-			if id >= 0 && id <= math.MaxUint32 {
-				add = append(add, uint64(k)<<32|uint64(id))
-			} else {
-				keep[k] = append(keep[k], id)
-				kept++
-			}
+	x.recent.all(func(k uint32, id int64) {
+		if id >= 0 && id <= math.MaxUint32 {
+			add = append(add, uint64(k)<<32|uint64(id))
+		} else {
+			keep.add(k, id)
+			kept++
 		}
-	}
+	})
 	slices.Sort(add)
 	x.mid = mergeSorted(x.mid, add)
 	x.recent, x.nrecent = keep, kept
@@ -311,7 +381,5 @@ func (x *nearIndex) lookup(k int64, fn func(id int64)) {
 			fn(int64(uint32(a[i])))
 		}
 	}
-	for _, id := range x.recent[key] {
-		fn(id)
-	}
+	x.recent.each(key, fn)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -111,7 +112,7 @@ func TestNearIndexFold(t *testing.T) {
 			if r.IntN(100) == 0 {
 				id = math.MaxUint32 + 1 + id
 			}
-			x.recent[k] = append(x.recent[k], id)
+			x.recent.add(k, id)
 			x.nrecent++
 			want[k] = append(want[k], id)
 		}
@@ -136,13 +137,11 @@ func TestNearIndexFold(t *testing.T) {
 		if !slices.IsSorted(x.sorted) || !slices.IsSorted(x.mid) {
 			t.Fatalf("fold %d: not sorted", round)
 		}
-		for _, ids := range x.recent {
-			for _, id := range ids {
-				if id <= math.MaxUint32 {
-					t.Fatalf("fold %d: recent still holds id %d", round, id)
-				}
+		x.recent.all(func(_ uint32, id int64) {
+			if id <= math.MaxUint32 {
+				t.Fatalf("fold %d: recent still holds id %d", round, id)
 			}
-		}
+		})
 		check("after fold")
 		add(70000) // past 4*foldAt after a few rounds: mid merges into sorted
 		check("after more")
@@ -268,5 +267,79 @@ func TestIdentitiesAcrossBatchesInOneTransaction(t *testing.T) {
 	}
 	if n := count(t, db, "items"); n != 1 {
 		t.Errorf("%d items, want 1", n)
+	}
+}
+
+// entries lists what x holds, sorted, for comparing two indexes.
+func (x *nearIndex) entries() []string {
+	var out []string
+	for _, a := range [][]uint64{x.sorted, x.mid} {
+		for _, e := range a {
+			out = append(out, fmt.Sprint(uint32(e>>32), int64(uint32(e))))
+		}
+	}
+	x.recent.all(func(k uint32, id int64) { out = append(out, fmt.Sprint(k, id)) })
+	slices.Sort(out)
+	return out
+}
+
+// TestNearIndexKeepsItsOwnWrites: what a process adds to its index as it
+// commits (without reading its rows back) holds all a fresh process reads
+// from item_keys, after a failed batch too, and more only for an edit.
+func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 12}
+	for i, text := range []string{storyA, storyB, storyC, nearCopy(storyC)} {
+		if _, err := db.Ingest(ctx, "s1", []feed.Item{item(fmt.Sprint("g", i), "", "T", text)}, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A batch that fails after writing some keys: none of them stay.
+	if _, err := db.db.Exec(`CREATE TRIGGER boom BEFORE INSERT ON item_keys
+		WHEN (SELECT title FROM items WHERE id = new.item_id) = 'Boom'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.IngestBatches(ctx, []Batch{
+		{Source: "s2", Items: []feed.Item{item("n", "", "Ferry", "The river ferry ran again once the flood waters had gone down in the lower town.")}},
+		{Source: "s3", Items: []feed.Item{item("b", "", "Boom", "Something else entirely happened today.")}},
+	}, opt); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("failing batch: %v", err)
+	}
+	if _, err := db.db.Exec(`DROP TRIGGER boom`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, "s1", []feed.Item{item("g0", "", "T", storyB+" Edited.")}, opt); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := fresh.Ingest(ctx, "s9", nil, opt); err != nil { // loads its index
+		t.Fatal(err)
+	}
+	// The kept index may hold more: an edit's old keys stay in memory.
+	kept := map[string]bool{}
+	for _, e := range db.near.entries() {
+		kept[e] = true
+	}
+	want := fresh.near.entries()
+	for _, e := range want {
+		if !kept[e] {
+			t.Errorf("entry (key id) %s is in item_keys but not in the writer's index", e)
+		}
+		delete(kept, e)
+	}
+	edited, _ := db.ItemForGUID(ctx, "s1", "g0")
+	for e := range kept {
+		if !strings.HasSuffix(e, fmt.Sprint(" ", edited)) {
+			t.Errorf("entry %s kept, but its item was not edited", e)
+		}
+	}
+	if len(want) == 0 || len(kept) == 0 {
+		t.Errorf("%d entries read afresh, %d stale: want some of both", len(want), len(kept))
 	}
 }
