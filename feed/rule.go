@@ -36,7 +36,6 @@ package feed
 
 import (
 	"strings"
-	"unicode"
 )
 
 // Rule is a parsed topic rule. It is immutable and safe for concurrent use.
@@ -160,17 +159,14 @@ func (n *node) leafString() string {
 	return b.String()
 }
 
-// FTSQuery returns an SQLite FTS5 MATCH expression that selects a superset
-// of the items Match accepts, or "" when the rule restricts nothing that
-// FTS5 can express (a NOT-only rule, or an OR with a NOT-only branch); the
-// caller then scans. Negative parts are dropped and ALL-CAPS words lose
-// their case, which only widens the result. Each leaf becomes a quoted FTS5
-// string of its folded words, so rule text cannot inject FTS5 syntax.
-//
-// The table must use tokenize="unicode61 remove_diacritics 2" with columns
-// title, body, source, author, category, and should index StripAccents'd
-// (NFKC) text: FTS5 splits words at a subset of the separators used here, so
-// a rule word is always one FTS5 token or a phrase of them.
+// FTSQuery returns an SQLite FTS5 MATCH expression over SearchTerms that
+// selects a superset of the items Match accepts, or "" when the rule
+// restricts nothing that FTS5 can express (a NOT-only rule, or an OR with
+// a NOT-only branch); the caller then scans. Negative parts are dropped,
+// ALL-CAPS words lose their case, a phrase asks for each of its words and
+// body: for the word in any field, which only widens the result. Each word
+// becomes a quoted term of base-32 characters, so rule text cannot inject
+// FTS5 syntax.
 func (r *Rule) FTSQuery() string {
 	q, _ := r.root.fts()
 	return q
@@ -180,16 +176,14 @@ func (r *Rule) FTSQuery() string {
 func (n *node) fts() (string, bool) {
 	switch n.op {
 	case opLeaf:
-		// SQLite's tokenizer drops words of marks only, which Go counts
-		// as words: such a leaf cannot narrow the candidates.
-		for _, w := range n.words {
-			if !strings.ContainsFunc(w.folded, func(r rune) bool {
-				return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r)
-			}) {
-				return "", false
-			}
+		if len(n.words) == 0 {
+			return "", false
 		}
-		return ftsColumns(n.fields) + ftsString(n.words), true
+		parts := make([]string, len(n.words))
+		for i, w := range n.words {
+			parts[i] = ftsWord(n.fields, w.folded)
+		}
+		return strings.Join(parts, " AND "), true
 	case opNot:
 		return "", false
 	}
@@ -214,32 +208,4 @@ func (n *node) fts() (string, bool) {
 		return strings.Join(parts, " OR "), true
 	}
 	return strings.Join(parts, " AND "), true
-}
-
-func ftsColumns(m fieldMask) string {
-	var cols []string
-	for i, name := range fieldNames {
-		if m&(1<<i) != 0 {
-			cols = append(cols, name)
-		}
-	}
-	if len(cols) == 1 {
-		return cols[0] + " : "
-	}
-	return "{" + strings.Join(cols, " ") + "} : "
-}
-
-// ftsString quotes words as one FTS5 string (a phrase when several). Words
-// hold no '"' (it separates words), but doubling keeps that assumption local.
-func ftsString(ws []word) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i, w := range ws {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(strings.ReplaceAll(w.folded, `"`, `""`))
-	}
-	b.WriteByte('"')
-	return b.String()
 }

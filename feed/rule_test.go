@@ -3,6 +3,7 @@ package feed
 import (
 	"errors"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -196,21 +197,59 @@ func TestRuleExplain(t *testing.T) {
 	}
 }
 
+// TestRuleFTSQuery writes the expected queries with {word} for a word's
+// any-field term and {field:word} for its term in one field.
 func TestRuleFTSQuery(t *testing.T) {
 	tests := []struct{ rule, want string }{
-		{devsetRules[0], `{title body} : "pakistan" AND ({title body} : "united states" OR {title body} : "us" OR {title body} : "washington")`},
-		{devsetRules[3], `title : "tariff" OR title : "tariffs"`},
-		{devsetRules[4], `body : "trade deal"`},
-		{`Müller AND (steel OR automakers)`, `{title body} : "muller" AND ({title body} : "steel" OR {title body} : "automakers")`},
+		{devsetRules[0], `{pakistan} AND ({united} AND {states} OR {us} OR {washington})`},
+		{devsetRules[3], `{title:tariff} OR {title:tariffs}`},
+		{devsetRules[4], `{trade} AND {deal}`}, // body: asks the any-field term
+		{`Müller AND (steel OR automakers)`, `{muller} AND ({steel} OR {automakers})`},
 		{`NOT x`, ``},
 		{`a OR NOT b`, ``},
-		{`(a OR NOT b) c`, `{title body} : "c"`},
-		{`category:"AND" source:US-China`, `category : "and" AND source : "us china"`},
-		{`a OR (b AND c)`, `{title body} : "a" OR ({title body} : "b" AND {title body} : "c")`},
+		{`(a OR NOT b) c`, `{c}`},
+		{`category:"AND" source:US-China`, `{category:and} AND {source:us} AND {source:china}`},
+		{`a OR (b AND c)`, `{a} OR ({b} AND {c})`},
+		{"\u20dd", "{\u20dd}"}, // a word of marks only is still a word
 	}
+	term := regexp.MustCompile(`\{(?:(\w+):)?([^}]+)\}`)
 	for _, tc := range tests {
-		if got := mustParseRule(t, tc.rule).FTSQuery(); got != tc.want {
-			t.Errorf("FTSQuery(%q)\n got %q\nwant %q", tc.rule, got, tc.want)
+		want := term.ReplaceAllStringFunc(tc.want, func(m string) string {
+			g := term.FindStringSubmatch(m)
+			var f fieldMask
+			if g[1] != "" {
+				f, _ = fieldByName(g[1])
+			}
+			return quotedTerm(termHash(f, wordHash([]byte(g[2]))))
+		})
+		if got := mustParseRule(t, tc.rule).FTSQuery(); got != want {
+			t.Errorf("FTSQuery(%q)\n got %q\nwant %q (%s)", tc.rule, got, want, tc.want)
+		}
+	}
+}
+
+// TestSearchTerms: an item's terms are one per distinct word in any field
+// and one per distinct word of each field but the body, as FTSQuery asks.
+func TestSearchTerms(t *testing.T) {
+	got := strings.Fields(SearchTerms("Tariffs rise", "Tariffs and TARIFFS, Müller said.", "Dawn", "", []string{"Trade war"}))
+	want := map[string]bool{}
+	for _, w := range []string{"tariffs", "rise", "and", "muller", "said", "dawn", "trade", "war"} {
+		want[quotedTerm(termHash(0, wordHash([]byte(w))))] = true
+	}
+	for f, ws := range map[fieldMask][]string{fieldTitle: {"tariffs", "rise"}, fieldSource: {"dawn"}, fieldCategory: {"trade", "war"}} {
+		for _, w := range ws {
+			want[quotedTerm(termHash(f, wordHash([]byte(w))))] = true
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d terms, want %d: %v", len(got), len(want), got)
+	}
+	for _, g := range got {
+		if !want[`"`+g+`"`] {
+			t.Errorf("unexpected term %s", g)
+		}
+		if len(g) != termChars {
+			t.Errorf("term %q: want %d characters", g, termChars)
 		}
 	}
 }
@@ -404,18 +443,6 @@ The commerce secretary is expected to brief parliament's standing committee on
 the outcome of the talks on Thursday. A second round is planned in Washington in
 the spring, when officials hope to sign a framework agreement covering services,
 agriculture and customs procedures.`
-
-// A word of combining marks only is a word to the rule tokenizer but not
-// to SQLite's: the FTS query must then not restrict on it.
-func TestFTSQueryMarkOnlyWord(t *testing.T) {
-	r, err := ParseRule("\u20dd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q := r.FTSQuery(); q != "" {
-		t.Errorf("FTSQuery = %q, want no restriction", q)
-	}
-}
 
 // TestMayMatchIsNecessary checks Rule.MayMatch against Match for every
 // rule and document of the match tables, and a few with accents,

@@ -122,7 +122,7 @@ func TestPrune(t *testing.T) {
 		}
 	}
 	var n int
-	if err := d.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH 'uniquea5 OR uniqueold1'`).Scan(&n); err != nil {
+	if err := d.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, mustRule(t, "uniquea5 OR uniqueold1").FTSQuery()).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

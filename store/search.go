@@ -23,6 +23,28 @@ import (
 // Registering a pure function with the driver is process-wide but stateless.
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_fold", 1, foldSQL)
+	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_terms", 5, termsSQL)
+}
+
+// termsSQL is topicfeed_terms(title, text, sources, author, categories):
+// feed.SearchTerms of an items row, categories newline-separated as
+// stored. It makes what the index holds since migration 0007;
+// topicfeed_fold is left for migrations 0003 and 0004.
+func termsSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	var f [5]string
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			f[i] = v
+		case []byte:
+			f[i] = string(v)
+		}
+	}
+	var cats []string
+	if f[4] != "" {
+		cats = strings.Split(f[4], "\n")
+	}
+	return feed.SearchTerms(f[0], f[1], f[2], f[3], cats), nil
 }
 
 func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
@@ -42,21 +64,64 @@ func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 
 // flushSearch indexes every item queued in search_queue (migration 0004:
 // the triggers on sightings and items queue new, merged and edited items)
-// with one statement per step, in rowid order, and empties the queue.
-// Ingest calls it before committing, so a committed batch is searchable.
-func flushSearch(ctx context.Context, ex interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-}) error {
-	for _, q := range []string{
-		`DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`,
-		`INSERT INTO search (rowid, title, body, source, author, category)
-		SELECT d.id, d.title, d.body, d.source, d.author, d.category
-		FROM search_queue q JOIN search_docs d ON d.id = q.id ORDER BY q.id`,
-		`DELETE FROM search_queue`,
-	} {
-		if _, err := ex.ExecContext(ctx, q); err != nil {
+// and empties the queue. The terms are made in Go on every core (calling
+// topicfeed_terms from the INSERT ran them one at a time), then written
+// in rowid order. Ingest calls it before committing, so a committed batch
+// is searchable.
+func flushSearch(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT i.id, i.title, i.text,
+			(SELECT group_concat(s.name, ' ') FROM sightings g JOIN sources s ON s.id = g.source_id
+				WHERE g.item_id = i.id),
+			i.author, i.categories
+		FROM search_queue q JOIN items i ON i.id = q.id ORDER BY q.id`)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	type doc struct {
+		id                                 int64
+		title, text, sources, author, cats string
+		terms                              string
+	}
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		var sources sql.NullString
+		if err := rows.Scan(&d.id, &d.title, &d.text, &sources, &d.author, &d.cats); err != nil {
+			rows.Close()
 			return fmt.Errorf("search index: %w", err)
 		}
+		d.sources = sources.String
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	parallel(len(docs), 16, func(i int) {
+		d := &docs[i]
+		var cats []string
+		if d.cats != "" {
+			cats = strings.Split(d.cats, "\n")
+		}
+		d.terms = feed.SearchTerms(d.title, d.text, d.sources, d.author, cats)
+	})
+	if len(docs) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, terms) VALUES (?, ?)`)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		defer st.Close()
+		for _, d := range docs {
+			if _, err := st.ExecContext(ctx, d.id, d.terms); err != nil {
+				return fmt.Errorf("search index: item %d: %w", d.id, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_queue`); err != nil {
+		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
 }
