@@ -228,6 +228,24 @@ func TestRuleFTSQuery(t *testing.T) {
 	}
 }
 
+// TestDocTerms: terms made from a Doc are those made from the text.
+func TestDocTerms(t *testing.T) {
+	for _, c := range []struct{ title, body, source, author string }{
+		{"Tariffs rise", "Tariffs and TARIFFS, Müller said. Shehbāz met the U.S. envoy.", "Dawn", "A. Writer"},
+		{"", "ﬁnance ＦＵＮＤ x² Ⴀ and \u20dd", "", ""},
+		{"Only a title", "", "src one", ""},
+	} {
+		cats := []string{"Trade war", "Pakistan"}
+		a := strings.Fields(SearchTerms(c.title, c.body, c.source, c.author, cats))
+		b := strings.Fields(DocTerms(NewDoc(c.title, c.body, c.source, c.author, cats)))
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) || len(a) == 0 {
+			t.Errorf("%q: SearchTerms %v, DocTerms %v", c.title, a, b)
+		}
+	}
+}
+
 // TestSearchTerms: an item's terms are one per distinct word in any field
 // and one per distinct word of each field but the body, as FTSQuery asks.
 func TestSearchTerms(t *testing.T) {

@@ -21,28 +21,13 @@ import (
 
 // SearchTerms returns an item's search terms, separated by spaces.
 func SearchTerms(title, body, source, author string, categories []string) string {
-	seen := make(map[uint64]struct{}, len(body)/12+16)
-	var b strings.Builder
-	b.Grow(len(body) + 64)
+	t := newTermSet(len(body))
 	var buf []byte
 	add := func(f fieldMask, text string) {
 		s := StripAccents(text)
 		forEachWord(s, func(i, j int) {
 			buf = appendLower(buf[:0], s[i:j])
-			h := wordHash(buf)
-			for _, t := range [2]uint64{termHash(0, h), termHash(f, h)} {
-				if t == 0 {
-					continue
-				}
-				if _, dup := seen[t]; dup {
-					continue
-				}
-				seen[t] = struct{}{}
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				writeTerm(&b, t)
-			}
+			t.add(f, wordHash(buf))
 		})
 	}
 	add(fieldTitle, title)
@@ -52,7 +37,49 @@ func SearchTerms(title, body, source, author string, categories []string) string
 	for _, c := range categories {
 		add(fieldCategory, c)
 	}
-	return b.String()
+	return t.b.String()
+}
+
+// DocTerms is SearchTerms of the item d was made from, from the words d
+// already holds: an item tokenised for topic rules is not tokenised again
+// for the index.
+func DocTerms(d *Doc) string {
+	t := newTermSet(len(d.folded) * 6)
+	for i, w := range d.folded {
+		if w != "" {
+			t.add(d.field[i], wordHash([]byte(w)))
+		}
+	}
+	return t.b.String()
+}
+
+// termSet writes each distinct term of an item once.
+type termSet struct {
+	seen map[uint64]struct{}
+	b    strings.Builder
+}
+
+func newTermSet(textLen int) *termSet {
+	t := &termSet{seen: make(map[uint64]struct{}, textLen/12+16)}
+	t.b.Grow(textLen + 64)
+	return t
+}
+
+// add writes the any-field term of word hash h and its term in field f.
+func (t *termSet) add(f fieldMask, h uint64) {
+	for _, term := range [2]uint64{termHash(0, h), termHash(f, h)} {
+		if term == 0 {
+			continue
+		}
+		if _, dup := t.seen[term]; dup {
+			continue
+		}
+		t.seen[term] = struct{}{}
+		if t.b.Len() > 0 {
+			t.b.WriteByte(' ')
+		}
+		writeTerm(&t.b, term)
+	}
 }
 
 // wordHash is FNV-1a of a folded word.

@@ -380,7 +380,7 @@ func rawBatch(ctx context.Context, db *DB, batch []feed.Item, first int) error {
 				return err
 			}
 		}
-		return flushSearch(ctx, tx)
+		return flushSearch(ctx, tx, nil)
 	})
 }
 

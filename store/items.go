@@ -141,6 +141,10 @@ func (g *ingester) flushClassify(ctx context.Context) error {
 		if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {
 			return err
 		}
+		// Untouched since it was inserted (a merge from another source
+		// or an edit would have classified it already), so its words
+		// are what the search index needs too.
+		g.docs[id] = p.doc
 	}
 	clear(g.unclassified)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -64,59 +65,86 @@ func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 
 // flushSearch indexes every item queued in search_queue (migration 0004:
 // the triggers on sightings and items queue new, merged and edited items)
-// and empties the queue. The terms are made in Go on every core (calling
-// topicfeed_terms from the INSERT ran them one at a time), then written
-// in rowid order. Ingest calls it before committing, so a committed batch
-// is searchable.
-func flushSearch(ctx context.Context, tx *sql.Tx) error {
+// and empties the queue. Terms come from docs, the words of new items
+// already tokenised for topic rules, or else are made from the stored
+// item, in Go on every core (calling topicfeed_terms from an INSERT ran
+// them one at a time), then written in rowid order. Ingest calls it
+// before committing, so a committed batch is searchable.
+func flushSearch(ctx context.Context, tx *sql.Tx, docs map[int64]*feed.Doc) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT i.id, i.title, i.text,
-			(SELECT group_concat(s.name, ' ') FROM sightings g JOIN sources s ON s.id = g.source_id
-				WHERE g.item_id = i.id),
-			i.author, i.categories
-		FROM search_queue q JOIN items i ON i.id = q.id ORDER BY q.id`)
+	type entry struct {
+		id    int64
+		doc   *feed.Doc
+		terms string
+		// the stored fields, read when there is no doc
+		title, text, sources, author, cats string
+	}
+	var queue []entry
+	var load []int64
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM search_queue ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	type doc struct {
-		id                                 int64
-		title, text, sources, author, cats string
-		terms                              string
+	at := make(map[int64]int, len(ids))
+	for _, id := range ids {
+		at[id] = len(queue)
+		queue = append(queue, entry{id: id, doc: docs[id]})
+		if docs[id] == nil {
+			load = append(load, id)
+		}
 	}
-	var docs []doc
-	for rows.Next() {
-		var d doc
-		var sources sql.NullString
-		if err := rows.Scan(&d.id, &d.title, &d.text, &sources, &d.author, &d.cats); err != nil {
-			rows.Close()
+	if len(load) > 0 {
+		list, err := json.Marshal(load)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT i.id, i.title, i.text,
+				(SELECT group_concat(s.name, ' ') FROM sightings g JOIN sources s ON s.id = g.source_id
+					WHERE g.item_id = i.id),
+				i.author, i.categories
+			FROM items i WHERE i.id IN (SELECT value FROM json_each(?))`, string(list))
+		if err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
-		d.sources = sources.String
-		docs = append(docs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	parallel(len(docs), 16, func(i int) {
-		d := &docs[i]
-		var cats []string
-		if d.cats != "" {
-			cats = strings.Split(d.cats, "\n")
+		for rows.Next() {
+			var id int64
+			var e entry
+			var sources sql.NullString
+			if err := rows.Scan(&id, &e.title, &e.text, &sources, &e.author, &e.cats); err != nil {
+				rows.Close()
+				return fmt.Errorf("search index: %w", err)
+			}
+			q := &queue[at[id]]
+			q.title, q.text, q.sources, q.author, q.cats = e.title, e.text, sources.String, e.author, e.cats
 		}
-		d.terms = feed.SearchTerms(d.title, d.text, d.sources, d.author, cats)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	parallel(len(queue), 16, func(i int) {
+		e := &queue[i]
+		if e.doc != nil {
+			e.terms = feed.DocTerms(e.doc)
+			return
+		}
+		var cats []string
+		if e.cats != "" {
+			cats = strings.Split(e.cats, "\n")
+		}
+		e.terms = feed.SearchTerms(e.title, e.text, e.sources, e.author, cats)
 	})
-	if len(docs) > 0 {
+	if len(queue) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, terms) VALUES (?, ?)`)
 		if err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 		defer st.Close()
-		for _, d := range docs {
-			if _, err := st.ExecContext(ctx, d.id, d.terms); err != nil {
-				return fmt.Errorf("search index: item %d: %w", d.id, err)
+		for _, e := range queue {
+			if _, err := st.ExecContext(ctx, e.id, e.terms); err != nil {
+				return fmt.Errorf("search index: item %d: %w", e.id, err)
 			}
 		}
 	}
@@ -124,6 +152,24 @@ func flushSearch(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
+}
+
+// queryIDs runs a query of one integer column.
+func queryIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 func isASCII(s string) bool {

@@ -355,3 +355,41 @@ func TestCurationSurvives(t *testing.T) {
 	db = reopened
 	check("after reopening")
 }
+
+// TestSearchIndexesWordsMadeForTopics: with a topic rule, new items are
+// tokenised once, for the rule, and indexed from those words; an item a
+// later copy in the same batch merged from another source is indexed
+// with both source names.
+func TestSearchIndexesWordsMadeForTopics(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, map[string]string{"harbour": "harbour"}), NearDistance: 12}
+	if _, err := db.IngestBatches(ctx, []Batch{
+		{Source: "port news", Items: []feed.Item{item("a", "https://p.example/a", "Terminal approved", storyA),
+			item("b", "", "Heatwave", storyB)}},
+		{Source: "daily", Items: []feed.Item{item("c", "https://p.example/a", "Port terminal", "A teaser.")}},
+	}, opt); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.ItemForGUID(ctx, "port news", "a")
+	b, _ := db.ItemForGUID(ctx, "port news", "b")
+	for _, c := range []struct {
+		rule string
+		want []int64
+	}{
+		{`"container terminal"`, []int64{a}},
+		{`title:heatwave`, []int64{b}},
+		{`source:port`, []int64{b, a}},
+		{`source:daily`, []int64{a}},
+		{`wheat AND harvest`, []int64{b}},
+	} {
+		r := mustRule(t, c.rule)
+		if got := searchIDs(t, db, r, 10); !slices.Equal(got, c.want) {
+			t.Errorf("Search(%s) = %v, want %v", c.rule, got, c.want)
+		}
+		var hits int
+		if err := db.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, r.FTSQuery()).Scan(&hits); err != nil || hits < len(c.want) {
+			t.Errorf("%s: %d index hits (%v), want at least %d", c.rule, hits, err, len(c.want))
+		}
+	}
+}
