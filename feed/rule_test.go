@@ -504,3 +504,21 @@ func TestMayMatchIsNecessary(t *testing.T) {
 		t.Error("MayMatch rejected nothing")
 	}
 }
+
+// BenchmarkSearchTerms: an item's search terms made from its text, and
+// from the Doc already made for topic rules.
+func BenchmarkSearchTerms(b *testing.B) {
+	title, cats := "Pakistan and US weigh tariffs as IT exports slow", []string{"Business", "World"}
+	d := NewDoc(title, benchArticle, "Dawn", "Staff reporter", cats)
+	b.Run("text", func(b *testing.B) {
+		b.SetBytes(int64(len(benchArticle)))
+		for b.Loop() {
+			SearchTerms(title, benchArticle, "Dawn", "Staff reporter", cats)
+		}
+	})
+	b.Run("doc", func(b *testing.B) {
+		for b.Loop() {
+			DocTerms(d)
+		}
+	})
+}

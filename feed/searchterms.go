@@ -44,13 +44,31 @@ func SearchTerms(title, body, source, author string, categories []string) string
 // already holds: an item tokenised for topic rules is not tokenised again
 // for the index.
 func DocTerms(d *Doc) string {
-	t := newTermSet(len(d.folded) * 6)
-	for i, w := range d.folded {
-		if w != "" {
-			t.add(d.field[i], wordHash([]byte(w)))
+	var b strings.Builder
+	b.Grow(len(d.first) * (termChars + 1) * 5 / 4)
+	// d.first holds each distinct word once, so no term repeats: the
+	// any-field term per word, then one per other field its chain of
+	// positions passes through.
+	for w, p := range d.first {
+		h := wordHash([]byte(w))
+		terms := []uint64{termHash(0, h)}
+		var done fieldMask
+		for ; p >= 0; p = d.next[p] {
+			if f := d.field[p]; done&f == 0 {
+				done |= f
+				if t := termHash(f, h); t != 0 {
+					terms = append(terms, t)
+				}
+			}
+		}
+		for _, t := range terms {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			writeTerm(&b, t)
 		}
 	}
-	return t.b.String()
+	return b.String()
 }
 
 // termSet writes each distinct term of an item once.
