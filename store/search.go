@@ -154,9 +154,12 @@ func flushSearch(ctx context.Context, tx *sql.Tx, docs map[int64]*feed.Doc) erro
 	return nil
 }
 
-// queryIDs runs a query of one integer column.
-func queryIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
+// queryIDs runs a query of one integer column, on the database or in a
+// transaction.
+func queryIDs(ctx context.Context, db interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, q string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -257,20 +260,7 @@ func (d *DB) searchCandidates(ctx context.Context, q string) ([]int64, error) {
 }
 
 func (d *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return queryIDs(ctx, d.db, q, args...)
 }
 
 // itemsByID loads items with their sources, in the order of ids, with two
