@@ -67,7 +67,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	at := "" // the source whose batch failed, when one did
 	var ing *ingester
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), docs: map[int64]*feed.Doc{}}
+		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}}
 		if needDocs(opt.Topics) {
 			ing.unclassified = map[int64]*pendingClass{}
 		}
@@ -107,7 +107,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
-		return flushSearch(ctx, tx, ing.docs)
+		return flushSearch(ctx, tx, ing.terms)
 	})
 	switch {
 	case err == nil:
@@ -135,8 +135,9 @@ type ingester struct {
 	// batch began; keysSeq the last row the batch wrote, written its rows.
 	nearSeq, keysSeq int64
 	written          []keyRow
-	// docs are new items' words, made for topic rules, for flushSearch.
-	docs map[int64]*feed.Doc
+	// terms are new items' search terms, made from the words tokenised
+	// for topic rules, for flushSearch.
+	terms map[int64]string
 	// unclassified are new items whose topics flushClassify computes; nil
 	// when no topic has a rule, and new items are classified at once.
 	unclassified map[int64]*pendingClass

@@ -130,23 +130,34 @@ func needDocs(topics []*feed.Topic) bool {
 // flushClassify classifies the batch's new items: tokenised in parallel,
 // then stored in id order. An item merged or edited later in the batch
 // was classified then, with all it had become, and is not waiting here.
+// classifyChunk is how many new items flushClassify tokenises at once.
+const classifyChunk = 128
+
 func (g *ingester) flushClassify(ctx context.Context) error {
 	ids := slices.Sorted(maps.Keys(g.unclassified))
-	parallel(len(ids), 16, func(i int) {
-		p := g.unclassified[ids[i]]
-		p.doc = feed.ItemDoc(p.it)
-	})
-	for _, id := range ids {
-		p := g.unclassified[id]
-		if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {
-			return err
-		}
+	// A Doc is ~10 times its text: a refresh storing 8 feeds at once held
+	// 400 of them. Chunks of classifyChunk keep a few MB of them alive.
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), classifyChunk)]
+		ids = ids[len(chunk):]
 		// Untouched since it was inserted (a merge from another source
-		// or an edit would have classified it already), so its words
-		// are what the search index needs too.
-		g.docs[id] = p.doc
+		// or an edit would have classified it already), so its words are
+		// what the search index needs too: its terms are made now.
+		terms := make([]string, len(chunk))
+		parallel(len(chunk), 16, func(i int) {
+			p := g.unclassified[chunk[i]]
+			p.doc = feed.ItemDoc(p.it)
+			terms[i] = feed.DocTerms(p.doc)
+		})
+		for i, id := range chunk {
+			p := g.unclassified[id]
+			if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {
+				return err
+			}
+			g.terms[id] = terms[i]
+			delete(g.unclassified, id)
+		}
 	}
-	clear(g.unclassified)
 	return nil
 }
 

@@ -15,13 +15,12 @@ import (
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// The search index (migration 0003) folds text with feed.Fold (NFKC,
-// accents removed, lower case), so that FTS5 sees the very words rule
-// matching sees: SQLite's own case folding predates some of Go's Unicode
-// tables (Georgian capitals, for one), and FTS5 does no NFKC at all. Case
-// is not lost to rules, since FTSQuery drops it anyway. SQLite calls back into
-// Go for it when flushSearch indexes the items the triggers queued.
-// Registering a pure function with the driver is process-wide but stateless.
+// The search index holds hashed terms of the words rules match
+// (migration 0007, feed.SearchTerms). topicfeed_terms makes them from an
+// items row for the migration; topicfeed_fold (feed.Fold) is what
+// migrations 0003 and 0004 indexed text with, kept so an old database can
+// still be migrated. Registering a pure function with the driver is
+// process-wide but stateless.
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_fold", 1, foldSQL)
 	sqlite.MustRegisterDeterministicScalarFunction("topicfeed_terms", 5, termsSQL)
@@ -65,18 +64,18 @@ func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 
 // flushSearch indexes every item queued in search_queue (migration 0004:
 // the triggers on sightings and items queue new, merged and edited items)
-// and empties the queue. Terms come from docs, the words of new items
-// already tokenised for topic rules, or else are made from the stored
+// and empties the queue. Terms come from known, those of new items made
+// from the words tokenised for topic rules, or else are made from the stored
 // item, in Go on every core (calling topicfeed_terms from an INSERT ran
 // them one at a time), then written in rowid order. Ingest calls it
 // before committing, so a committed batch is searchable.
-func flushSearch(ctx context.Context, tx *sql.Tx, docs map[int64]*feed.Doc) error {
+func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	type entry struct {
 		id    int64
-		doc   *feed.Doc
+		known bool
 		terms string
 		// the stored fields, read when there is no doc
 		title, text, sources, author, cats string
@@ -90,8 +89,9 @@ func flushSearch(ctx context.Context, tx *sql.Tx, docs map[int64]*feed.Doc) erro
 	at := make(map[int64]int, len(ids))
 	for _, id := range ids {
 		at[id] = len(queue)
-		queue = append(queue, entry{id: id, doc: docs[id]})
-		if docs[id] == nil {
+		terms, ok := known[id]
+		queue = append(queue, entry{id: id, known: ok, terms: terms})
+		if !ok {
 			load = append(load, id)
 		}
 	}
@@ -126,8 +126,7 @@ func flushSearch(ctx context.Context, tx *sql.Tx, docs map[int64]*feed.Doc) erro
 	}
 	parallel(len(queue), 16, func(i int) {
 		e := &queue[i]
-		if e.doc != nil {
-			e.terms = feed.DocTerms(e.doc)
+		if e.known {
 			return
 		}
 		var cats []string
