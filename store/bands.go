@@ -57,9 +57,8 @@ func parallel(n, perWorker int, fn func(i int)) {
 }
 
 // prefetchBands loads the stored items sharing a band key or the content
-// hash with any of fps:
-// ids from the process's in-memory index (caught up with item_keys
-// first), then their fingerprints in one query.
+// hash with any of fps: ids from the process's in-memory index (caught up
+// with item_keys first), then their fingerprints in one query.
 func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) error {
 	x := g.near
 	x.mu.Lock()
@@ -70,9 +69,12 @@ func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) er
 	g.nearSeq = x.seq
 	hits := map[int64][]int64{} // candidate id -> the batch's keys it holds
 	for _, fp := range fps {
-		keys := itemKeys(fp)
-		if g.opt.NearDistance <= 0 { // the hash key alone
-			keys = keys[len(fp.BandKeys()):]
+		var keys []int64
+		if g.opt.NearDistance > 0 {
+			keys = fp.BandKeys()
+		}
+		if k, ok := hashKey(fp.Hash); ok {
+			keys = append(keys, k)
 		}
 		for _, k := range keys {
 			x.lookup(k, func(id int64) { hits[id] = append(hits[id], k) })

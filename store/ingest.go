@@ -131,8 +131,8 @@ type ingester struct {
 	sourceName string
 	bands      *bandBatch
 	ids        *identities
-	// nearSeq is the item_keys row the near index had read when the
-	// batch began; keysSeq the last row the batch wrote, written its rows.
+	// nearSeq is the last item_keys row the index had read when the
+	// batch began; the batch wrote the rows in written, up to keysSeq.
 	nearSeq, keysSeq int64
 	written          []keyRow
 	// terms are new items' search terms, made from the words tokenised

@@ -127,12 +127,12 @@ func needDocs(topics []*feed.Topic) bool {
 	return false
 }
 
-// flushClassify classifies the batch's new items: tokenised in parallel,
-// then stored in id order. An item merged or edited later in the batch
-// was classified then, with all it had become, and is not waiting here.
 // classifyChunk is how many new items flushClassify tokenises at once.
 const classifyChunk = 128
 
+// flushClassify classifies the batch's new items: tokenised in parallel,
+// then stored in id order. An item merged or edited later in the batch
+// was classified then, with all it had become, and is not waiting here.
 func (g *ingester) flushClassify(ctx context.Context) error {
 	ids := slices.Sorted(maps.Keys(g.unclassified))
 	// A Doc is ~10 times its text: a refresh storing 8 feeds at once held

@@ -19,16 +19,15 @@ import (
 // The duplicate index lives in memory; SQLite holds only its source,
 // item_keys (migration 0005): one row per item (and per edit) with the
 // item's 16 band keys and a key of its content hash, appended in seq
-// order. An index on content_hash, keyed by random hashes, dirtied a page
-// per item the same way. A B-tree keyed by random
-// band keys dirtied a page per key once it outgrew a batch: at 1M items
-// stored, ~14,000 pages (56 MB of WAL) per 1,000 items, and ingest slowed
-// as the store grew. Appends dirty a handful of pages at any size.
+// order. B-trees keyed by random band keys and content hashes dirtied a
+// page per key once they outgrew a batch: at 1M items stored, ~14,000
+// pages (56 MB of WAL) per 1,000 items, and ingest slowed as the store
+// grew. Appends dirty a handful of pages at any size.
 //
-// Each process reads the whole table when it first ingests with near
-// matching on, then only the rows appended since (by itself or by another
-// process: a cron refresh beside serve) at the start of every batch,
-// inside the batch's write transaction, so it sees every committed row.
+// Each process reads the whole table when it first ingests, then at the
+// start of every batch, inside the batch's write transaction, the rows
+// other processes (a cron refresh beside serve) appended since; it adds
+// its own as it commits (committed).
 // Candidates are confirmed against the item's stored fingerprint, so a
 // key left behind by an edit or a pruned item costs a lookup, never a
 // wrong merge.

@@ -31,20 +31,31 @@ func init() {
 // stored. It makes what the index holds since migration 0007;
 // topicfeed_fold is left for migrations 0003 and 0004.
 func termsSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	var f [5]string
-	for i, a := range args {
-		switch v := a.(type) {
+	var d searchDoc
+	for i, p := range []*string{&d.title, &d.text, &d.source, &d.author, &d.categories} {
+		switch v := args[i].(type) {
 		case string:
-			f[i] = v
+			*p = v
 		case []byte:
-			f[i] = string(v)
+			*p = string(v)
 		}
 	}
+	return d.terms(), nil
+}
+
+// searchDoc is a row of the search_docs view: an item's fields as the
+// index reads them.
+type searchDoc struct {
+	title, text, source, author, categories string
+}
+
+// terms are the doc's search terms; categories are stored one a line.
+func (d searchDoc) terms() string {
 	var cats []string
-	if f[4] != "" {
-		cats = strings.Split(f[4], "\n")
+	if d.categories != "" {
+		cats = strings.Split(d.categories, "\n")
 	}
-	return feed.SearchTerms(f[0], f[1], f[2], f[3], cats), nil
+	return feed.SearchTerms(d.title, d.text, d.source, d.author, cats)
 }
 
 func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
@@ -75,22 +86,20 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 	}
 	type entry struct {
 		id    int64
-		known bool
+		known bool // terms given; else doc is read from search_docs
 		terms string
-		// the stored fields, read when there is no doc
-		title, text, sources, author, cats string
+		doc   searchDoc
 	}
-	var queue []entry
-	var load []int64
 	ids, err := queryIDs(ctx, tx, `SELECT id FROM search_queue ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
+	queue := make([]entry, len(ids))
 	at := make(map[int64]int, len(ids))
-	for _, id := range ids {
-		at[id] = len(queue)
+	var load []int64
+	for i, id := range ids {
 		terms, ok := known[id]
-		queue = append(queue, entry{id: id, known: ok, terms: terms})
+		queue[i], at[id] = entry{id: id, known: ok, terms: terms}, i
 		if !ok {
 			load = append(load, id)
 		}
@@ -100,24 +109,19 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT i.id, i.title, i.text,
-				(SELECT group_concat(s.name, ' ') FROM sightings g JOIN sources s ON s.id = g.source_id
-					WHERE g.item_id = i.id),
-				i.author, i.categories
-			FROM items i WHERE i.id IN (SELECT value FROM json_each(?))`, string(list))
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, text, coalesce(source, ''), author, categories
+			FROM search_docs WHERE id IN (SELECT value FROM json_each(?))`, string(list))
 		if err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 		for rows.Next() {
 			var id int64
-			var e entry
-			var sources sql.NullString
-			if err := rows.Scan(&id, &e.title, &e.text, &sources, &e.author, &e.cats); err != nil {
+			var d searchDoc
+			if err := rows.Scan(&id, &d.title, &d.text, &d.source, &d.author, &d.categories); err != nil {
 				rows.Close()
 				return fmt.Errorf("search index: %w", err)
 			}
-			q := &queue[at[id]]
-			q.title, q.text, q.sources, q.author, q.cats = e.title, e.text, sources.String, e.author, e.cats
+			queue[at[id]].doc = d
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -125,15 +129,9 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 		}
 	}
 	parallel(len(queue), 16, func(i int) {
-		e := &queue[i]
-		if e.known {
-			return
+		if e := &queue[i]; !e.known {
+			e.terms = e.doc.terms()
 		}
-		var cats []string
-		if e.cats != "" {
-			cats = strings.Split(e.cats, "\n")
-		}
-		e.terms = feed.SearchTerms(e.title, e.text, e.sources, e.author, cats)
 	})
 	if len(queue) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, terms) VALUES (?, ?)`)

@@ -16,17 +16,17 @@ CREATE VIRTUAL TABLE search USING fts5(
 );
 INSERT INTO search (search, rank) VALUES ('hashsize', 16777216);
 
--- search_docs is one item as the index sees it; source is the names of
--- every source it was seen in.
+-- search_docs is one item's fields as the index reads them; source is
+-- the names of every source it was seen in (flushSearch reads it too).
 CREATE VIEW search_docs AS
-SELECT i.id AS id,
-	topicfeed_terms(i.title, i.text,
-		(SELECT group_concat(s.name, ' ')
-			FROM sightings g JOIN sources s ON s.id = g.source_id
-			WHERE g.item_id = i.id),
-		i.author, i.categories) AS terms
+SELECT i.id AS id, i.title AS title, i.text AS text,
+	(SELECT group_concat(s.name, ' ')
+		FROM sightings g JOIN sources s ON s.id = g.source_id
+		WHERE g.item_id = i.id) AS source,
+	i.author AS author, i.categories AS categories
 FROM items i;
 
 -- Every item stored before this migration, and none left queued.
-INSERT INTO search (rowid, terms) SELECT id, terms FROM search_docs ORDER BY id;
+INSERT INTO search (rowid, terms)
+SELECT id, topicfeed_terms(title, text, source, author, categories) FROM search_docs ORDER BY id;
 DELETE FROM search_queue;
