@@ -1,10 +1,11 @@
 package feed
 
 import (
-	"bytes"
 	"net/url"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -30,21 +31,27 @@ func Sanitize(fragment, base string) string {
 	return strings.TrimSpace(policy().Sanitize(resolveLinks(fragment, base)))
 }
 
-// resolveLinks rewrites href and src attributes to absolute URLs.
+// resolveLinks rewrites href and src attributes to absolute URLs. Only
+// the tags that have one are rebuilt; everything else is copied as it came,
+// since the sanitiser parses it again anyway.
 func resolveLinks(fragment, base string) string {
+	if !containsFold(fragment, "href") && !containsFold(fragment, "src") {
+		return fragment
+	}
 	b, err := url.Parse(base)
 	if err != nil || base == "" || !b.IsAbs() {
 		return fragment
 	}
 	z := html.NewTokenizer(strings.NewReader(fragment))
-	var out bytes.Buffer
+	var out strings.Builder
+	out.Grow(len(fragment) + len(fragment)/8)
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			return out.String()
 		}
-		tok := z.Token()
-		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+		if (tt == html.StartTagToken || tt == html.SelfClosingTagToken) && hasLink(z.Raw()) {
+			tok := z.Token()
 			for i, a := range tok.Attr {
 				if a.Key != "href" && a.Key != "src" {
 					continue
@@ -53,9 +60,32 @@ func resolveLinks(fragment, base string) string {
 					tok.Attr[i].Val = u.String()
 				}
 			}
+			out.WriteString(tok.String())
+			continue
 		}
-		out.WriteString(tok.String())
+		out.Write(z.Raw())
 	}
+}
+
+// hasLink reports whether a raw tag may carry an href or src attribute.
+func hasLink(raw []byte) bool {
+	s := string(raw) // no copy: the conversion does not escape
+	return containsFold(s, "href") || containsFold(s, "src")
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w in
+// any case, without the copy strings.ToLower would make.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }
 
 var blockTags = map[string]bool{
@@ -99,13 +129,56 @@ func HTMLText(fragment string) string {
 }
 
 // collapseParagraphs folds runs of spaces within paragraphs and keeps one
-// blank line between them.
+// blank line between them: paragraphs are what "\n\n" separates, words what
+// Unicode spaces separate, and empty paragraphs vanish. One pass, one copy.
 func collapseParagraphs(s string) string {
-	var paras []string
-	for _, p := range strings.Split(s, "\n\n") {
-		if p = strings.Join(strings.Fields(p), " "); p != "" {
-			paras = append(paras, p)
+	var b strings.Builder
+	b.Grow(len(s))
+	space, para := false, false // a separator seen since the last word was written
+	for i := 0; i < len(s); {
+		if s[i] == '\n' && i+1 < len(s) && s[i+1] == '\n' {
+			para = true
+			i += 2
+			continue
 		}
+		if n := spaceAt(s, i); n > 0 {
+			space = true
+			i += n
+			continue
+		}
+		j := i + 1 // the word runs to the next space or paragraph break
+		for j < len(s) && spaceAt(s, j) == 0 {
+			j++
+		}
+		if b.Len() > 0 {
+			if para {
+				b.WriteString("\n\n")
+			} else if space {
+				b.WriteByte(' ')
+			}
+		}
+		space, para = false, false
+		b.WriteString(s[i:j])
+		i = j
 	}
-	return strings.Join(paras, "\n\n")
+	return b.String()
 }
+
+// spaceAt is the length of the space character at s[i], 0 if there is
+// none there; a byte of invalid UTF-8 is no space, as in strings.Fields.
+func spaceAt(s string, i int) int {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		if asciiSpace[c] {
+			return 1
+		}
+		return 0
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
