@@ -34,13 +34,6 @@ func newBandBatch() *bandBatch {
 		fps: map[int64]feed.Fingerprint{}, keys: map[int64][]int64{}}
 }
 
-// fingerprints computes every item's fingerprint (~30 µs an item).
-func fingerprints(items []feed.Item) []feed.Fingerprint {
-	fps := make([]feed.Fingerprint, len(items))
-	parallel(len(items), 64, func(i int) { fps[i] = feed.NewFingerprint(items[i].Title, items[i].Text) })
-	return fps
-}
-
 // parallel calls fn for 0..n-1 on every core, giving each worker at least
 // perWorker calls, so small batches stay on one goroutine.
 func parallel(n, perWorker int, fn func(i int)) {

@@ -48,6 +48,7 @@ type Batch struct {
 	Source string
 	Items  []feed.Item
 	Fetch  *FetchState
+	prep   *prepared // by Prepare
 }
 
 // IngestBatches stores several sources' batches in one transaction, as
@@ -57,27 +58,25 @@ type Batch struct {
 // ignored; each batch brings its own. Either every batch is stored or
 // none is; the error names the batch at fault.
 func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
-	var all []feed.Item
+	// What needs no database is done before the write lock is taken.
+	prepareAll(batches, opt.Topics)
+	var fps []feed.Fingerprint
 	for _, b := range batches {
-		all = append(all, b.Items...)
+		for i := range b.prep.items {
+			fps = append(fps, b.prep.items[i].fp)
+		}
 	}
-	// Fingerprints need no database: made before the write lock is taken.
-	fps := fingerprints(all)
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	var ing *ingester
 	err := d.transact(ctx, func(tx *sql.Tx) error {
 		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}}
-		if needDocs(opt.Topics) {
-			ing.unclassified = map[int64]*pendingClass{}
-		}
 		defer ing.close()
 		clear(res)
 		at = ""
 		if err := ing.prefetchBands(ctx, fps); err != nil {
 			return err
 		}
-		next := 0
 		for bi, b := range batches {
 			at = b.Source
 			src, err := ensureSource(ctx, tx, b.Source, d.Now().Unix())
@@ -89,10 +88,9 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 				return err
 			}
 			for i := range b.Items {
-				if err := ing.one(ctx, &b.Items[i], fps[next], &res[bi]); err != nil {
+				if err := ing.one(ctx, &b.Items[i], &b.prep.items[i], &res[bi]); err != nil {
 					return fmt.Errorf("item %q: %w", b.Items[i].Title, err)
 				}
-				next++
 			}
 			if b.Fetch != nil {
 				if err := saveFetchState(ctx, tx, src, b.Fetch); err != nil {
@@ -101,9 +99,6 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 			}
 		}
 		at = ""
-		if err := ing.flushClassify(ctx); err != nil {
-			return err
-		}
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
@@ -135,16 +130,14 @@ type ingester struct {
 	// batch began; the batch wrote the rows in written, up to keysSeq.
 	nearSeq, keysSeq int64
 	written          []keyRow
-	// terms are new items' search terms, made from the words tokenised
-	// for topic rules, for flushSearch.
+	// terms are new items' search terms, made by Prepare, for
+	// flushSearch; an item merged or edited since is not among them.
 	terms map[int64]string
-	// unclassified are new items whose topics flushClassify computes; nil
-	// when no topic has a rule, and new items are classified at once.
-	unclassified map[int64]*pendingClass
 }
 
 // one classifies and stores a single item, strongest identity first.
-func (g *ingester) one(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
+func (g *ingester) one(ctx context.Context, it *feed.Item, p *preparedItem, res *IngestResult) error {
+	fp := p.fp
 	if it.GUID != "" {
 		done, err := g.byGUID(ctx, it, fp, res)
 		if done || err != nil {
@@ -168,7 +161,7 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, fp feed.Fingerprint, 
 		}
 	}
 	res.New++
-	return g.insert(ctx, it, fp)
+	return g.insert(ctx, it, p)
 }
 
 // byGUID handles an entry this source has sent before under the same guid.

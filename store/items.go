@@ -3,15 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprint) error {
+func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) error {
+	fp := p.fp
 	pub, upd := times(it, g.now)
 	r, err := g.exec(ctx, `INSERT INTO items
 		(url, title, content, text, summary, author, categories, published, updated, created, content_hash, simhash, minhash)
@@ -30,13 +29,15 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, fp feed.Fingerprin
 	}
 	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
-	if g.unclassified != nil {
-		// Tokenising is the costliest step of a new item: flushClassify
-		// does it for the whole batch at once, on every core.
-		g.unclassified[id] = &pendingClass{it: it, pub: pub}
-		return nil
+	g.terms[id] = p.terms
+	for i, t := range g.opt.Topics {
+		if p.accepts[i] {
+			if err := g.addToTopic(ctx, t, id, pub); err != nil {
+				return err
+			}
+		}
 	}
-	return g.classify(ctx, id, it, pub, nil)
+	return nil
 }
 
 // update rewrites an edited item in place: same id, new text, new updated time.
@@ -101,64 +102,16 @@ func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub in
 		if !t.Accepts(doc, it.Sources) {
 			continue
 		}
-		if _, err := g.exec(ctx, `INSERT OR IGNORE INTO topic_items (topic, item_id, published) VALUES (?, ?, ?)`,
-			t.Name, id, pub); err != nil {
+		if err := g.addToTopic(ctx, t, id, pub); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pendingClass is a new item waiting for flushClassify.
-type pendingClass struct {
-	it  *feed.Item
-	pub int64
-	doc *feed.Doc
-}
-
-// needDocs reports whether classifying needs an item's words: whether
-// some topic has a rule.
-func needDocs(topics []*feed.Topic) bool {
-	for _, t := range topics {
-		if t.Match != nil || t.Exclude != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// classifyChunk is how many new items flushClassify tokenises at once.
-const classifyChunk = 128
-
-// flushClassify classifies the batch's new items: tokenised in parallel,
-// then stored in id order. An item merged or edited later in the batch
-// was classified then, with all it had become, and is not waiting here.
-func (g *ingester) flushClassify(ctx context.Context) error {
-	ids := slices.Sorted(maps.Keys(g.unclassified))
-	// A Doc is ~10 times its text: a refresh storing 8 feeds at once held
-	// 400 of them. Chunks of classifyChunk keep a few MB of them alive.
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), classifyChunk)]
-		ids = ids[len(chunk):]
-		// Untouched since it was inserted (a merge from another source
-		// or an edit would have classified it already), so its words are
-		// what the search index needs too: its terms are made now.
-		terms := make([]string, len(chunk))
-		parallel(len(chunk), 16, func(i int) {
-			p := g.unclassified[chunk[i]]
-			p.doc = feed.ItemDoc(p.it)
-			terms[i] = feed.DocTerms(p.doc)
-		})
-		for i, id := range chunk {
-			p := g.unclassified[id]
-			if err := g.classify(ctx, id, p.it, p.pub, p.doc); err != nil {
-				return err
-			}
-			g.terms[id] = terms[i]
-			delete(g.unclassified, id)
-		}
-	}
-	return nil
+func (g *ingester) addToTopic(ctx context.Context, t *feed.Topic, id, pub int64) error {
+	_, err := g.exec(ctx, `INSERT OR IGNORE INTO topic_items (topic, item_id, published) VALUES (?, ?, ?)`, t.Name, id, pub)
+	return err
 }
 
 // reclassify recomputes a stored item's topics after an edit or a merge.
@@ -170,7 +123,7 @@ func (g *ingester) reclassify(ctx context.Context, id int64) error {
 	if _, err := g.exec(ctx, `DELETE FROM topic_items WHERE item_id = ?`, id); err != nil {
 		return err
 	}
-	delete(g.unclassified, id) // classified now, with its new sources or text
+	delete(g.terms, id) // made for what the item was; flushSearch reads what it is
 	return g.classify(ctx, id, it, pub, nil)
 }
 
