@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,42 @@ type Refresher struct {
 	// stores all of them in one transaction (see store).
 	queueMu sync.Mutex
 	queued  []*queuedWrite
+
+	// slots holds one token per fetch in progress, Concurrency at most.
+	// A feed gives its token back once its body is read: parsing and
+	// waiting for the writer take no connection (see inFlightPerSlot).
+	slotsOnce sync.Once
+	slots     chan struct{}
+	// cpu holds a token per core, taken by each feed while it is parsed
+	// and prepared, and by the writer while it stores: every feed waits
+	// for the one writer, which must not queue for a core behind a crowd
+	// of parsers.
+	cpu chan struct{}
+}
+
+// inFlightPerSlot is how many sources per fetch slot may be between their
+// start and their commit: parsed feeds wait to be stored in one group, so
+// the network and the parser keep one core busy while the writer keeps
+// the other. A parsed 50-item feed holds ~250 KB.
+const inFlightPerSlot = 2
+
+func (r *Refresher) initLimits() {
+	r.slotsOnce.Do(func() {
+		r.slots = make(chan struct{}, max(1, r.Concurrency))
+		r.cpu = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	})
+}
+
+// fetchSlot waits for a free fetch slot; release gives it back.
+func (r *Refresher) fetchSlot(ctx context.Context) (release func(), err error) {
+	r.initLimits()
+	select {
+	case r.slots <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-r.slots }) }, nil
+	case <-ctx.Done():
+		return func() {}, ctx.Err()
+	}
 }
 
 type queuedWrite struct {
@@ -94,23 +131,35 @@ func (r *Refresher) store(ctx context.Context, b store.Batch) (store.IngestResul
 
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
-	select {
-	case <-w.done: // an earlier writer took it along
-		return w.res, w.err
-	default:
+	for {
+		select {
+		case <-w.done: // this writer or an earlier one stored it
+			return w.res, w.err
+		default:
+		}
+		r.queueMu.Lock()
+		group := r.queued[:min(len(r.queued), maxGroup)]
+		r.queued = r.queued[len(group):]
+		r.queueMu.Unlock()
+		r.storeGroup(ctx, group)
 	}
-	r.queueMu.Lock()
-	group := r.queued
-	r.queued = nil
-	r.queueMu.Unlock()
-	r.storeGroup(ctx, group)
-	return w.res, w.err
+}
+
+// maxGroup bounds the feeds stored in one transaction, and with them the
+// memory a transaction holds: a commit shared by 8 feeds costs each little.
+const maxGroup = 8
+
+func (r *Refresher) ingestOptions() store.IngestOptions {
+	return store.IngestOptions{Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance}
 }
 
 // storeGroup stores a queue of feeds (holding writeMu) and hands each its
 // result.
 func (r *Refresher) storeGroup(ctx context.Context, group []*queuedWrite) {
-	opt := store.IngestOptions{Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance}
+	opt := r.ingestOptions()
+	r.initLimits()
+	r.cpu <- struct{}{}
+	defer func() { <-r.cpu }()
 	batches := make([]store.Batch, len(group))
 	for i, w := range group {
 		batches[i] = w.batch
@@ -135,6 +184,12 @@ func (r *Refresher) storeGroup(ctx context.Context, group []*queuedWrite) {
 		}
 		close(w.done)
 	}
+}
+
+// InFlight is how many sources may be refreshed at once, counting those
+// parsed and waiting to be stored: the bound for a caller's own semaphore.
+func (r *Refresher) InFlight() int {
+	return inFlightPerSlot * max(1, r.Concurrency)
 }
 
 func (r *Refresher) now() time.Time {
@@ -177,11 +232,11 @@ func (r *Refresher) Due(ctx context.Context, force bool, only []string) ([]store
 	return r.Ingester.DB.FetchList(ctx, f)
 }
 
-// Pass refreshes sources with at most Concurrency at once (the fetch
-// client adds its per-host limit) and returns one result per source.
+// Pass refreshes sources with at most Concurrency fetching at once (the
+// fetch client adds its per-host limit) and returns one result per source.
 func (r *Refresher) Pass(ctx context.Context, sources []store.SourceInfo) []Result {
 	results := make([]Result, len(sources))
-	sem := make(chan struct{}, max(1, r.Concurrency))
+	sem := make(chan struct{}, r.InFlight())
 	var wg sync.WaitGroup
 	for i, s := range sources {
 		select {
@@ -219,7 +274,12 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 		return r.folder(ctx, s)
 	}
 	res := Result{Source: s.Name}
+	release, err := r.fetchSlot(ctx)
+	defer release()
 	now := r.now()
+	if err != nil {
+		return r.failed(ctx, s, now, res, err)
+	}
 	client, err := r.clientFor(s)
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
@@ -232,6 +292,7 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	state := &store.FetchState{ETag: resp.ETag, LastModified: resp.LastModified, MovedTo: resp.PermanentURL,
 		Status: http.StatusOK, Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
 	if resp.NotModified {
+		release()
 		res.NotModified = true
 		res.Status, state.Status = http.StatusNotModified, http.StatusNotModified
 		// A 304 may omit validators; keep the ones that earned it.
@@ -242,11 +303,18 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 		}
 		return res
 	}
+	release()
+	r.cpu <- struct{}{}
 	items, err := fetch.ParseFeed(redact(resp.URL), resp.Body, resp.URL)
+	b := store.Batch{Source: s.Name, Items: items, Fetch: state}
+	if err == nil {
+		b.Prepare(r.ingestOptions())
+	}
+	<-r.cpu
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
-	res.IngestResult, err = r.store(ctx, store.Batch{Source: s.Name, Items: items, Fetch: state})
+	res.IngestResult, err = r.store(ctx, b)
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}

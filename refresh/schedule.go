@@ -21,7 +21,7 @@ import (
 // fetch cancelled by ctx stores nothing: its items and validators are one
 // transaction, rolled back.
 func (r *Refresher) Run(ctx context.Context, every time.Duration, requests <-chan []string) {
-	d := &dispatcher{r: r, sem: make(chan struct{}, max(1, r.Concurrency)),
+	d := &dispatcher{r: r, sem: make(chan struct{}, r.InFlight()),
 		ts: &tracker{busy: map[string]bool{}, finished: map[string]time.Time{}}}
 	defer d.wg.Wait()
 	t := time.NewTicker(every)
