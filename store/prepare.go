@@ -33,16 +33,36 @@ func (b *Batch) Prepare(opt IngestOptions) {
 	b.prep = one[0].prep
 }
 
-func prepareItem(it *feed.Item, source string, topics []*feed.Topic) preparedItem {
+// prepareItem prepares one item; docs says whether some topic has a rule.
+func prepareItem(it *feed.Item, source string, topics []*feed.Topic, docs bool) preparedItem {
 	p := preparedItem{fp: feed.NewFingerprint(it.Title, it.Text), accepts: make([]bool, len(topics))}
-	// The Doc of the item as insert stores it: seen in this source alone.
+	// The item as insert stores it: seen in this source alone.
 	sources := []string{source}
+	if !docs {
+		for i, t := range topics {
+			p.accepts[i] = t.Accepts(nil, sources)
+		}
+		// Made from the text, the terms cost half a Doc.
+		p.terms = feed.SearchTerms(it.Title, it.Text, source, it.Author, it.Categories)
+		return p
+	}
 	doc := feed.NewDoc(it.Title, it.Text, source, it.Author, it.Categories)
 	for i, t := range topics {
 		p.accepts[i] = t.Accepts(doc, sources)
 	}
 	p.terms = feed.DocTerms(doc)
 	return p
+}
+
+// needDocs reports whether classifying needs an item's words: whether
+// some topic has a rule.
+func needDocs(topics []*feed.Topic) bool {
+	for _, t := range topics {
+		if t.Match != nil || t.Exclude != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // preparedFor reports whether b was prepared for these topics.
@@ -64,8 +84,9 @@ func prepareAll(batches []Batch, topics []*feed.Topic) {
 			todo = append(todo, ref{bi, i})
 		}
 	}
+	docs := needDocs(topics)
 	parallel(len(todo), 16, func(k int) {
 		b := &batches[todo[k].b]
-		b.prep.items[todo[k].i] = prepareItem(&b.Items[todo[k].i], b.Source, topics)
+		b.prep.items[todo[k].i] = prepareItem(&b.Items[todo[k].i], b.Source, topics, docs)
 	})
 }

@@ -28,7 +28,7 @@ import (
 type options struct {
 	feeds, items, concurrency, perHost int
 	cpuProfile, memProfile, execBin    string
-	keep                               bool
+	keep, floor                        bool
 }
 
 func main() {
@@ -42,6 +42,7 @@ func main() {
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile after the first pass to this file")
 	flag.StringVar(&o.execBin, "exec", "", "run this topicfeed binary's `refresh -force` instead of the in-process Refresher")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary config and database")
+	flag.BoolVar(&o.floor, "floor", true, "first time fetching and parsing alone, in the same run")
 	flag.Parse()
 	var err error
 	if *serveMode {

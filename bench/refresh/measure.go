@@ -95,16 +95,18 @@ func benchInProcess(ctx context.Context, o options, cfgPath string) error {
 	if err != nil {
 		return err
 	}
-	gf, err := floor(ctx, r, due, false)
-	if err != nil {
-		return err
+	if o.floor {
+		gf, err := floor(ctx, r, due, false)
+		if err != nil {
+			return err
+		}
+		pf, err := floor(ctx, r, due, true)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("fetch + gofeed only:       %v\n", gf)
+		fmt.Printf("fetch + ParseFeed only:    %v\n", pf)
 	}
-	pf, err := floor(ctx, r, due, true)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("fetch + gofeed only:       %v\n", gf)
-	fmt.Printf("fetch + ParseFeed only:    %v\n", pf)
 	first, err := pass(ctx, r)
 	if err != nil {
 		return err
