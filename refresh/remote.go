@@ -131,6 +131,9 @@ func (r *Refresher) store(ctx context.Context, b store.Batch) (store.IngestResul
 
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
+	r.initLimits()
+	r.cpu <- struct{}{}
+	defer func() { <-r.cpu }()
 	for {
 		select {
 		case <-w.done: // this writer or an earlier one stored it
@@ -157,9 +160,6 @@ func (r *Refresher) ingestOptions() store.IngestOptions {
 // result.
 func (r *Refresher) storeGroup(ctx context.Context, group []*queuedWrite) {
 	opt := r.ingestOptions()
-	r.initLimits()
-	r.cpu <- struct{}{}
-	defer func() { <-r.cpu }()
 	batches := make([]store.Batch, len(group))
 	for i, w := range group {
 		batches[i] = w.batch

@@ -336,9 +336,9 @@ func TestIngestBatchesAllOrNothing(t *testing.T) {
 }
 
 // TestClassifyAfterMergeInOneTransaction: a new item's topics are worked
-// out at the end of the transaction, but a copy merged into it from
-// another source earlier than that decides with both sources: a topic
-// excluding that source must not get the item back.
+// out (by Prepare) for its first source alone, but a copy merged into it
+// from another source later in the same transaction decides with both: a
+// topic excluding that source must not keep the item.
 func TestClassifyAfterMergeInOneTransaction(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
