@@ -49,17 +49,45 @@ type Options struct {
 	// checked.
 	AllowPrivate bool
 
+	// Hosts holds the per-host slots. Clients given the same Hosts share
+	// them, so a trusted and an untrusted client fetching from one site
+	// together still send it PerHost requests at most; nil gives the
+	// client slots of its own, PerHost each.
+	Hosts *Hosts
+
 	// Transport replaces the client's own transport (for tests).
 	Transport http.RoundTripper
+}
+
+// Hosts is a set of per-host request slots, safe for concurrent use.
+type Hosts struct {
+	perHost int
+	mu      sync.Mutex
+	sems    map[string]chan struct{}
+}
+
+// NewHosts returns slots for perHost concurrent requests per host name
+// (the default 2 when perHost <= 0).
+func NewHosts(perHost int) *Hosts {
+	return &Hosts{perHost: cmp.Or(max(perHost, 0), defaultPerHost), sems: map[string]chan struct{}{}}
+}
+
+func (h *Hosts) sem(host string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sem, ok := h.sems[host]
+	if !ok {
+		sem = make(chan struct{}, h.perHost)
+		h.sems[host] = sem
+	}
+	return sem
 }
 
 // Client fetches feeds over HTTP. It is safe for concurrent use; the caller's
 // worker pool bounds global concurrency, the Client bounds it per host.
 type Client struct {
-	hc    *http.Client
-	opts  Options
-	mu    sync.Mutex
-	hosts map[string]chan struct{} // per-host semaphores, sized opts.PerHost
+	hc   *http.Client
+	opts Options
 
 	now    func() time.Time // clock for Retry-After dates
 	onWait func()           // called when a request waits for a host slot (tests)
@@ -71,6 +99,9 @@ func NewClient(o Options) *Client {
 	o.Timeout = cmp.Or(max(o.Timeout, 0), defaultTimeout)
 	o.MaxBody = cmp.Or(max(o.MaxBody, 0), defaultMaxBody)
 	o.PerHost = cmp.Or(max(o.PerHost, 0), defaultPerHost)
+	if o.Hosts == nil {
+		o.Hosts = NewHosts(o.PerHost)
+	}
 	rt := o.Transport
 	if rt == nil {
 		rt = newTransport(o.AllowPrivate)
@@ -82,9 +113,8 @@ func NewClient(o Options) *Client {
 				return http.ErrUseLastResponse // Fetch follows redirects itself
 			},
 		},
-		opts:  o,
-		hosts: make(map[string]chan struct{}),
-		now:   time.Now,
+		opts: o,
+		now:  time.Now,
 	}
 }
 
@@ -205,13 +235,7 @@ func (c *Client) get(ctx context.Context, r Request) (*Response, error) {
 
 // acquire takes a slot of host's semaphore, waiting no longer than ctx.
 func (c *Client) acquire(ctx context.Context, host string) (release func(), err error) {
-	c.mu.Lock()
-	sem, ok := c.hosts[host]
-	if !ok {
-		sem = make(chan struct{}, c.opts.PerHost)
-		c.hosts[host] = sem
-	}
-	c.mu.Unlock()
+	sem := c.opts.Hosts.sem(host)
 	select {
 	case sem <- struct{}{}:
 	default:

@@ -461,8 +461,14 @@ func TestFetchBadURL(t *testing.T) {
 
 // TestFetchPerHostLimit holds every request in the handler until all ten
 // fetches are accounted for, PerHost of them in the server and the rest
-// waiting for a slot, so the count is exact without sleeping.
+// waiting for a slot, so the count is exact without sleeping. Two clients
+// sharing Hosts (trusted and untrusted sources on one site) share the limit.
 func TestFetchPerHostLimit(t *testing.T) {
+	t.Run("one client", func(t *testing.T) { testPerHostLimit(t, false) })
+	t.Run("two clients sharing hosts", func(t *testing.T) { testPerHostLimit(t, true) })
+}
+
+func testPerHostLimit(t *testing.T, shared bool) {
 	const perHost, n = 2, 10
 	var mu sync.Mutex
 	inFlight, maxInFlight := 0, 0
@@ -482,13 +488,20 @@ func TestFetchPerHostLimit(t *testing.T) {
 		mu.Unlock()
 		fmt.Fprint(w, testFeed)
 	})
-	c := newTestClient(Options{PerHost: perHost})
+	clients := []*Client{newTestClient(Options{PerHost: perHost})}
+	if shared {
+		hosts := NewHosts(perHost)
+		clients = []*Client{newTestClient(Options{PerHost: perHost, Hosts: hosts}), newTestClient(Options{PerHost: perHost, Hosts: hosts})}
+	}
 	waiting := make(chan struct{}, n)
-	c.onWait = func() { waiting <- struct{}{} }
+	for _, c := range clients {
+		c.onWait = func() { waiting <- struct{}{} }
+	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	for range n {
+	for i := range n {
+		c := clients[i%len(clients)]
 		wg.Go(func() {
 			_, err := c.Fetch(t.Context(), Request{URL: srv.URL + "/feed"})
 			errs <- err

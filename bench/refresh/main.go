@@ -126,7 +126,10 @@ func newRefresher(ctx context.Context, cfg *config.Config) (*refresh.Refresher, 
 	for _, s := range sources {
 		intervals[s.Name] = s.Interval
 	}
-	opts := fetch.Options{Timeout: time.Duration(rc.Timeout), MaxBody: int64(rc.MaxBody), PerHost: rc.PerHost, AllowPrivate: true}
+	// One set of host slots: a site with sources of both kinds still
+	// gets per_host requests at most.
+	opts := fetch.Options{Timeout: time.Duration(rc.Timeout), MaxBody: int64(rc.MaxBody), PerHost: rc.PerHost,
+		AllowPrivate: true, Hosts: fetch.NewHosts(rc.PerHost)}
 	untrusted := opts
 	untrusted.AllowPrivate = rc.AllowPrivate
 	return &refresh.Refresher{Ingester: ing, Client: fetch.NewClient(opts), Untrusted: fetch.NewClient(untrusted),
