@@ -153,6 +153,10 @@ func (p *Publisher) SetTopics(ts []*Topic) {
 // Invalidate marks every cached feed stale; call it after items change.
 func (p *Publisher) Invalidate() { p.gen.Add(1) }
 
+// Generation counts Invalidate calls: what a cache of anything read from
+// the store (NewSearchHandler's) is valid for.
+func (p *Publisher) Generation() uint64 { return p.gen.Load() }
+
 func (p *Publisher) topic(name string) *Topic {
 	for _, t := range *p.topics.Load() {
 		if t.Name == name {

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,13 +30,74 @@ const DefaultSearchLimit = 50
 // MaxLimit): a feed a reader can subscribe to as a saved search. A query
 // that does not parse is a 400 whose one-line body names the column. base
 // is the public base URL for links, as in PublisherOptions.
-func NewSearchHandler(s Searcher, base string) http.Handler {
-	return &searchHandler{s: s, base: strings.TrimRight(base, "/")}
+//
+// changes, when set, counts the database's changes (Publisher.Generation):
+// a rendered search is kept until it moves, so readers polling a saved
+// search between refreshes cost a map lookup each. nil keeps nothing.
+func NewSearchHandler(s Searcher, base string, changes func() uint64) http.Handler {
+	return &searchHandler{s: s, base: strings.TrimRight(base, "/"), changes: changes, cache: map[searchKey]*searchResult{}}
 }
 
 type searchHandler struct {
-	s    Searcher
-	base string
+	s       Searcher
+	base    string
+	changes func() uint64
+
+	mu     sync.Mutex
+	gen    uint64 // the change the cached results were made at
+	cache  map[searchKey]*searchResult
+	cached int // bytes of bodies in cache
+}
+
+type searchKey struct {
+	q      string // as typed: the feed's title and self link name it
+	format Format
+	limit  int
+}
+
+type searchResult struct {
+	body     []byte
+	etag     string
+	modified time.Time
+}
+
+// maxSearchCache bounds the bytes of rendered searches kept.
+const maxSearchCache = 8 << 20
+
+func (h *searchHandler) lookup(k searchKey, gen uint64) *searchResult {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gen != gen {
+		return nil
+	}
+	return h.cache[k]
+}
+
+func (h *searchHandler) keep(k searchKey, gen uint64, res *searchResult) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if gen != h.gen {
+		if gen < h.gen {
+			return // made before a change another request has seen
+		}
+		clear(h.cache)
+		h.gen, h.cached = gen, 0
+	}
+	for old, r := range h.cache { // evict any, until the new one fits
+		if h.cached+len(res.body) <= maxSearchCache {
+			break
+		}
+		delete(h.cache, old)
+		h.cached -= len(r.body)
+	}
+	if len(res.body) > maxSearchCache {
+		return
+	}
+	if prev := h.cache[k]; prev != nil {
+		h.cached -= len(prev.body)
+	}
+	h.cache[k] = res
+	h.cached += len(res.body)
 }
 
 // SearchChannel describes the feed of query q in format f, so the HTTP
@@ -68,7 +130,7 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	items, err := h.s.Search(r.Context(), rule, limit)
+	res, err := h.search(r.Context(), q, rule, f, limit)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return
@@ -76,22 +138,42 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "search failed", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	if err := Render(&buf, f, SearchChannel(h.base, q, f), items); err != nil {
-		http.Error(w, "search failed", http.StatusInternalServerError)
-		return
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	var modified time.Time
-	for _, it := range items {
-		if it.Updated.After(modified) {
-			modified = it.Updated
+	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set("ETag", res.etag)
+	// ServeContent answers If-None-Match and If-Modified-Since with 304.
+	http.ServeContent(w, r, "", res.modified, bytes.NewReader(res.body))
+}
+
+// search renders the feed of rule, parsed from q, or returns the rendering
+// kept since the database last changed.
+func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Format, limit int) (*searchResult, error) {
+	var k searchKey
+	var gen uint64
+	if h.changes != nil {
+		k, gen = searchKey{q, f, limit}, h.changes()
+		if res := h.lookup(k, gen); res != nil {
+			return res, nil
 		}
 	}
-	w.Header().Set("Content-Type", f.ContentType())
-	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
-	// ServeContent answers If-None-Match and If-Modified-Since with 304.
-	http.ServeContent(w, r, "", modified, bytes.NewReader(buf.Bytes()))
+	items, err := h.s.Search(ctx, rule, limit)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, f, SearchChannel(h.base, q, f), items); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	res := &searchResult{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	for _, it := range items {
+		if it.Updated.After(res.modified) {
+			res.modified = it.Updated
+		}
+	}
+	if h.changes != nil {
+		h.keep(k, gen, res)
+	}
+	return res, nil
 }
 
 // parseSearch checks the query parameters, returning a one-line message

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +20,12 @@ type fakeSearcher struct {
 	items []*Item
 	err   error
 	limit int // last limit asked for
+	calls int
 }
 
 func (s *fakeSearcher) Search(_ context.Context, r *Rule, limit int) ([]*Item, error) {
 	s.limit = limit
+	s.calls++
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -51,7 +54,7 @@ func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder
 }
 
 func TestSearchHandlerFeeds(t *testing.T) {
-	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/")
+	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/", nil)
 	q := `Pakistan AND US AND "a&b co"`
 	for _, f := range []Format{RSS, Atom, JSON} {
 		target := "/search." + string(f) + "?q=" + url.QueryEscape(q)
@@ -92,9 +95,38 @@ func TestSearchHandlerFeeds(t *testing.T) {
 	}
 }
 
+// TestSearchHandlerCache: a saved search polled again before the database
+// changes is answered from the rendering kept, byte for byte; a change, or
+// another query, format or limit, searches again.
+func TestSearchHandlerCache(t *testing.T) {
+	s := newFakeSearcher()
+	var gen uint64 = 1
+	h := NewSearchHandler(s, "http://x", func() uint64 { return gen })
+	first := get(t, h, "/search.rss?q=Pakistan")
+	again := get(t, h, "/search.rss?q=Pakistan")
+	if s.calls != 1 || again.Body.String() != first.Body.String() || again.Header().Get("ETag") != first.Header().Get("ETag") {
+		t.Fatalf("second poll: %d searches, same body %v; want 1 search and the same feed",
+			s.calls, again.Body.String() == first.Body.String())
+	}
+	for i, target := range []string{"/search.atom?q=Pakistan", "/search.rss?q=Pakistan&limit=1", "/search.rss?q=pakistan"} {
+		if get(t, h, target); s.calls != 2+i {
+			t.Errorf("%s: %d searches in all, want %d", target, s.calls, 2+i)
+		}
+	}
+	s.items = s.items[1:] // the store changes; the publisher counts it
+	gen++
+	after := get(t, h, "/search.rss?q=Pakistan")
+	if s.calls != 5 || after.Body.String() == first.Body.String() {
+		t.Errorf("after a change: %d searches, body changed %v; want 5 and a new feed", s.calls, after.Body.String() != first.Body.String())
+	}
+	if w := get(t, h, "/search.rss?q=Pakistan"); s.calls != 5 || w.Body.String() != after.Body.String() {
+		t.Errorf("polled again after the change: %d searches, want 5", s.calls)
+	}
+}
+
 func TestSearchHandlerErrors(t *testing.T) {
 	s := newFakeSearcher()
-	h := NewSearchHandler(s, "http://x")
+	h := NewSearchHandler(s, "http://x", nil)
 	tests := []struct {
 		name, target string
 		code         int
@@ -144,7 +176,7 @@ func FuzzSearchQuery(f *testing.F) {
 		f.Add(r.in)
 	}
 	f.Add("\x00\xff\u2028 title:")
-	h := NewSearchHandler(newFakeSearcher(), "http://x")
+	h := NewSearchHandler(newFakeSearcher(), "http://x", nil)
 	f.Fuzz(func(t *testing.T, q string) {
 		w := get(t, h, "/search.json?q="+url.QueryEscape(q))
 		_, perr := ParseRule(q)
@@ -161,4 +193,28 @@ func FuzzSearchQuery(f *testing.F) {
 			t.Errorf("q %q: status %d (parse error %v): %s", q, w.Code, perr, w.Body)
 		}
 	})
+}
+
+// TestSearchCacheBound: the kept renderings never pass maxSearchCache
+// bytes, and a change drops them all.
+func TestSearchCacheBound(t *testing.T) {
+	h := NewSearchHandler(newFakeSearcher(), "http://x", func() uint64 { return 1 }).(*searchHandler)
+	big := func() *searchResult { return &searchResult{body: make([]byte, maxSearchCache/3+1)} }
+	for i := range 5 {
+		h.keep(searchKey{q: strconv.Itoa(i)}, 1, big())
+		if h.cached > maxSearchCache || len(h.cache) > 2 {
+			t.Fatalf("after %d: %d bytes in %d entries, want at most %d bytes", i+1, h.cached, len(h.cache), maxSearchCache)
+		}
+	}
+	if h.lookup(searchKey{q: "4"}, 1) == nil {
+		t.Error("the last one kept is gone")
+	}
+	h.keep(searchKey{q: "x"}, 2, &searchResult{body: []byte("small")})
+	if len(h.cache) != 1 || h.cached != 5 || h.lookup(searchKey{q: "4"}, 2) != nil {
+		t.Errorf("after a change: %d entries, %d bytes; want only the new one", len(h.cache), h.cached)
+	}
+	h.keep(searchKey{q: "old"}, 1, &searchResult{body: []byte("stale")})
+	if h.lookup(searchKey{q: "old"}, 1) != nil || h.lookup(searchKey{q: "old"}, 2) != nil {
+		t.Error("a result made before the change was kept")
+	}
 }

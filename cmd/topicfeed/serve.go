@@ -92,7 +92,7 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemo
 		Refresh:    d.queueRefresh,
 	})
 	// Search hook: full-text query feeds at /search.rss|atom|json (feed/search.go).
-	d.pub.Search = feed.NewSearchHandler(db, e.cfg.BaseURL)
+	d.pub.Search = feed.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation)
 	return d
 }
 
