@@ -1,7 +1,8 @@
 // Command publish benchmarks topicfeed's feed publisher over loopback
 // with wrk, beside a bare net/http handler serving the same bytes from
 // memory, in one run: a cached 50-item topic feed (plain and gzip), a 304,
-// and an uncached render with a million items stored.
+// an uncached render with a million items stored, and a saved search
+// (/search.rss), kept between changes and run every time.
 //
 //	apt-get install -y wrk
 //	go run ./bench/publish -items 1000000 -duration 5s -rounds 3
@@ -19,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -77,11 +79,19 @@ func run(n int, dir string, d time.Duration, conns, rounds int) error {
 		uncachedPub.Invalidate() // every request renders: SQL, template, hash
 		uncachedH.ServeHTTP(w, r)
 	})
+	// Saved searches: the publisher as serve wires it (renderings kept
+	// until the database changes), and the same search done every time.
+	searchPub := feed.NewPublisher(db, topics, opts())
+	searchPub.Search = feed.NewSearchHandler(db, "http://127.0.0.1", searchPub.Generation)
+	noKeepPub := feed.NewPublisher(db, topics, opts())
+	noKeepPub.Search = feed.NewSearchHandler(db, "http://127.0.0.1", nil)
 	bare, etag, size, err := bareHandler(cached)
 	if err != nil {
 		return err
 	}
 	pub, bareURL, unURL := serve(cached), serve(bare), serve(uncached)
+	searchURL, noKeepURL := serve(searchPub.Handler()), serve(noKeepPub.Handler())
+	search := "/search.rss?q=" + url.QueryEscape(words[0]+" OR "+words[1])
 	const path = "/topics/all.rss"
 	gz, inm := []string{"Accept-Encoding: gzip"}, []string{"If-None-Match: " + etag}
 	scenarios := []scenario{
@@ -92,6 +102,8 @@ func run(n int, dir string, d time.Duration, conns, rounds int) error {
 		{name: "bare 304", url: bareURL + path, conns: conns, headers: inm},
 		{name: "cached 304", url: pub + path, conns: conns, headers: inm, bare: "bare 304"},
 		{name: "uncached render (1 conn)", url: unURL + path, conns: 1},
+		{name: "saved search, kept", url: searchURL + search, conns: conns},
+		{name: "search, run every time", url: noKeepURL + search, conns: conns},
 	}
 	fmt.Printf("machine: %d CPUs, %s, %s; %d items stored; feed %d bytes; wrk %d conns, %v x %d rounds\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), n, size, conns, d, rounds)
