@@ -52,18 +52,23 @@ func resolveLinks(fragment, base string) string {
 		}
 		if (tt == html.StartTagToken || tt == html.SelfClosingTagToken) && hasLink(z.Raw()) {
 			tok := z.Token()
-			for i, a := range tok.Attr {
-				if a.Key != "href" && a.Key != "src" {
-					continue
-				}
-				if u, err := b.Parse(strings.TrimSpace(a.Val)); err == nil {
-					tok.Attr[i].Val = u.String()
-				}
-			}
+			resolveAttrs(&tok, b)
 			out.WriteString(tok.String())
 			continue
 		}
 		out.Write(z.Raw())
+	}
+}
+
+// resolveAttrs makes tok's href and src absolute against base.
+func resolveAttrs(tok *html.Token, base *url.URL) {
+	for i, a := range tok.Attr {
+		if a.Key != "href" && a.Key != "src" {
+			continue
+		}
+		if u, err := base.Parse(strings.TrimSpace(a.Val)); err == nil {
+			tok.Attr[i].Val = u.String()
+		}
 	}
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // The reference implementations below are the plain ones the fast paths
-// replaced. Stored text is hashed to tell edits from re-fetches, so what
+// replaced (resolving one tag's links is shared: what changed is which
+// tokens are rebuilt). Stored text is hashed to tell edits from re-fetches, so what
 // an entry becomes must not change with them.
 
 func collapseParagraphsReference(s string) string {
@@ -37,14 +38,7 @@ func resolveLinksReference(fragment, base string) string {
 		}
 		tok := z.Token()
 		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
-			for i, a := range tok.Attr {
-				if a.Key != "href" && a.Key != "src" {
-					continue
-				}
-				if u, err := b.Parse(strings.TrimSpace(a.Val)); err == nil {
-					tok.Attr[i].Val = u.String()
-				}
-			}
+			resolveAttrs(&tok, b)
 		}
 		out.WriteString(tok.String())
 	}
