@@ -393,3 +393,48 @@ func TestSearchIndexesWordsMadeForTopics(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchNewItemChangedInItsTransaction: a new item is indexed with the
+// terms made before the transaction, unless it changed later in the same
+// transaction, when what it became is indexed: an edit by its own source,
+// a copy merged in from another.
+func TestSearchNewItemChangedInItsTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, map[string]string{"harbour": "harbour"}), NearDistance: 12}
+	if _, err := db.IngestBatches(ctx, []Batch{
+		{Source: "port", Items: []feed.Item{item("a", "", "Ferry timetable", "The ferry leaves at dawn from the eastern quay."),
+			item("b", "https://p.example/b", "Terminal approved", storyA)}},
+		{Source: "port", Items: []feed.Item{item("a", "", "Ferry timetable", "The ferry now leaves at noon from the western pier.")}},
+		{Source: "daily", Items: []feed.Item{item("c", "https://p.example/b", "Port terminal", "A teaser.")}},
+		{Source: "weather", Items: []feed.Item{item("d", "", "Heatwave", storyB)}},
+	}, opt); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.ItemForGUID(ctx, "port", "a")
+	b, _ := db.ItemForGUID(ctx, "port", "b")
+	d, _ := db.ItemForGUID(ctx, "weather", "d")
+	for _, c := range []struct {
+		rule string
+		want []int64
+	}{
+		{`western AND pier`, []int64{a}}, // the edit
+		{`eastern OR quay`, nil},         // what it said before
+		{`source:daily`, []int64{b}},     // merged in
+		{`source:port AND terminal`, []int64{b}},
+		{`heatwave`, []int64{d}}, // untouched since Prepare
+	} {
+		if got := searchIDs(t, db, mustRule(t, c.rule), 10); !slices.Equal(got, c.want) {
+			t.Errorf("Search(%s) = %v, want %v", c.rule, got, c.want)
+		}
+	}
+	var indexed, queued int
+	db.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, mustRule(t, `eastern`).FTSQuery()).Scan(&indexed)
+	db.db.QueryRow(`SELECT count(*) FROM search_queue`).Scan(&queued)
+	if indexed != 0 || queued != 0 {
+		t.Errorf("the old text still has %d index entries and %d items are left queued; want 0 and 0", indexed, queued)
+	}
+	if _, err := db.db.Exec(`INSERT INTO search (search, rank) VALUES ('integrity-check', 0)`); err != nil {
+		t.Errorf("FTS5 integrity check: %v", err)
+	}
+}
