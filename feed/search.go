@@ -83,18 +83,19 @@ func (h *searchHandler) keep(k searchKey, gen uint64, res *searchResult) {
 		clear(h.cache)
 		h.gen, h.cached = gen, 0
 	}
+	if len(res.body) > maxSearchCache {
+		return
+	}
+	if prev := h.cache[k]; prev != nil {
+		delete(h.cache, k)
+		h.cached -= len(prev.body)
+	}
 	for old, r := range h.cache { // evict any, until the new one fits
 		if h.cached+len(res.body) <= maxSearchCache {
 			break
 		}
 		delete(h.cache, old)
 		h.cached -= len(r.body)
-	}
-	if len(res.body) > maxSearchCache {
-		return
-	}
-	if prev := h.cache[k]; prev != nil {
-		h.cached -= len(prev.body)
 	}
 	h.cache[k] = res
 	h.cached += len(res.body)

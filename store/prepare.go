@@ -36,21 +36,19 @@ func (b *Batch) Prepare(opt IngestOptions) {
 // prepareItem prepares one item; docs says whether some topic has a rule.
 func prepareItem(it *feed.Item, source string, topics []*feed.Topic, docs bool) preparedItem {
 	p := preparedItem{fp: feed.NewFingerprint(it.Title, it.Text), accepts: make([]bool, len(topics))}
-	// The item as insert stores it: seen in this source alone.
-	sources := []string{source}
-	if !docs {
-		for i, t := range topics {
-			p.accepts[i] = t.Accepts(nil, sources)
-		}
+	var doc *feed.Doc // only a rule reads the words
+	if docs {
+		doc = feed.NewDoc(it.Title, it.Text, source, it.Author, it.Categories)
+		p.terms = feed.DocTerms(doc)
+	} else {
 		// Made from the text, the terms cost half a Doc.
 		p.terms = feed.SearchTerms(it.Title, it.Text, source, it.Author, it.Categories)
-		return p
 	}
-	doc := feed.NewDoc(it.Title, it.Text, source, it.Author, it.Categories)
+	// The item as insert stores it: seen in this source alone.
+	sources := []string{source}
 	for i, t := range topics {
 		p.accepts[i] = t.Accepts(doc, sources)
 	}
-	p.terms = feed.DocTerms(doc)
 	return p
 }
 
