@@ -2,6 +2,8 @@ package feed
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -61,5 +63,35 @@ func FuzzParseRule(f *testing.F) {
 		}
 		_ = r.FTSQuery()
 		_ = r.Explain(docs[0])
+	})
+}
+
+// FuzzNewDocTerms checks that a Doc kept for a rule's Vocab matches and
+// explains the rule as NewDoc's does, and that its terms are SearchTerms.
+func FuzzNewDocTerms(f *testing.F) {
+	for _, tc := range matchCases {
+		f.Add(tc.rule, tc.doc.title, tc.doc.body, tc.doc.source)
+	}
+	f.Add(`"United States" AND NOT "States said"`, "United", "States said the United Nations States", "Dawn")
+	f.Fuzz(func(t *testing.T, src, title, body, source string) {
+		r, err := ParseRule(src)
+		if err != nil {
+			return
+		}
+		cats := []string{title, source}
+		full := NewDoc(title, body, source, "", cats)
+		kept, terms := NewDocTerms(NewVocab(r), title, body, source, "", cats)
+		if got, want := r.Match(kept), r.Match(full); got != want {
+			t.Fatalf("%s: Match %v with the Vocab's Doc, %v with NewDoc", r, got, want)
+		}
+		if got, want := r.Explain(kept), r.Explain(full); !slices.Equal(got, want) {
+			t.Fatalf("%s: Explain %v with the Vocab's Doc, %v with NewDoc", r, got, want)
+		}
+		a, b := strings.Fields(SearchTerms(title, body, source, "", cats)), strings.Fields(terms)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Fatalf("SearchTerms %v, NewDocTerms %v", a, b)
+		}
 	})
 }

@@ -12,11 +12,15 @@ import (
 // with NewDoc and match any number of rules against it; Match does not
 // allocate. A Doc is read-only after NewDoc and safe for concurrent use.
 type Doc struct {
-	folded []string    // lower-cased word at each position; "" between fields and categories
+	// Entries, one per word in text order. NewDoc keeps every position,
+	// with "" between fields and categories; NewDocTerms keeps only a
+	// Vocab's words, and pos says where each stood.
+	folded []string    // lower-cased word
 	exact  []string    // the same word with its case, for ALL-CAPS rule words
-	field  []fieldMask // the field each position belongs to
+	field  []fieldMask // the field it belongs to
+	pos    []int32     // its position, or nil when entry i is position i
 	first  map[string]int32
-	next   []int32 // next position holding the same folded word, or -1
+	next   []int32 // next entry holding the same folded word, or -1
 }
 
 // NewDoc tokenises an item's fields for matching (see rule.go for what a
@@ -77,7 +81,7 @@ func (d *Doc) add(f fieldMask, text string, bounds []int) []int {
 	return bounds
 }
 
-// index chains the positions of each folded word, built backwards so that
+// index chains the entries of each folded word, built backwards so that
 // every chain runs in text order.
 func (d *Doc) index() {
 	d.first = make(map[string]int32, len(d.folded))
@@ -109,12 +113,18 @@ func (d *Doc) has(n *node) bool {
 	return false
 }
 
+// matchAt reports whether the words ws start at entry p. In a sparse Doc
+// they must also stand at consecutive positions: a word left out between
+// two entries breaks the phrase.
 func (d *Doc) matchAt(p int, ws []word) bool {
 	if p+len(ws) > len(d.folded) {
 		return false
 	}
 	for i, w := range ws {
 		if d.folded[p+i] != w.folded || w.exact != "" && d.exact[p+i] != w.exact {
+			return false
+		}
+		if d.pos != nil && d.pos[p+i] != d.pos[p]+int32(i) {
 			return false
 		}
 	}

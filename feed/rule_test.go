@@ -228,21 +228,56 @@ func TestRuleFTSQuery(t *testing.T) {
 	}
 }
 
-// TestDocTerms: terms made from a Doc are those made from the text.
-func TestDocTerms(t *testing.T) {
-	for _, c := range []struct{ title, body, source, author string }{
-		{"Tariffs rise", "Tariffs and TARIFFS, Müller said. Shehbāz met the U.S. envoy.", "Dawn", "A. Writer"},
-		{"", "ﬁnance ＦＵＮＤ x² Ⴀ and \u20dd", "", ""},
-		{"Only a title", "", "src one", ""},
-	} {
-		cats := []string{"Trade war", "Pakistan"}
-		a := strings.Fields(SearchTerms(c.title, c.body, c.source, c.author, cats))
-		b := strings.Fields(DocTerms(NewDoc(c.title, c.body, c.source, c.author, cats)))
+// TestNewDocTerms: the Doc NewDocTerms keeps for a Vocab matches and
+// explains every rule of it as NewDoc's does, and its terms are
+// SearchTerms. The rules include phrases whose words sit among words
+// outside the Vocab, which must not join up.
+func TestNewDocTerms(t *testing.T) {
+	var rules []*Rule
+	for _, src := range devsetRules {
+		rules = append(rules, mustParseRule(t, src))
+	}
+	for _, tc := range matchCases {
+		rules = append(rules, mustParseRule(t, tc.rule))
+	}
+	rules = append(rules, mustParseRule(t, `"United States" AND NOT "States said"`))
+	v := NewVocab(rules...)
+	docs := []matchDoc{
+		{"Tariffs rise", "Tariffs and TARIFFS, Müller said. Shehbāz met the U.S. envoy.", "Dawn", "A. Writer", []string{"Trade war", "Pakistan"}},
+		{"", "ﬁnance ＦＵＮＤ x² Ⴀ and \u20dd", "", "", nil},
+		{"Only a title", "", "src one", "", []string{"Politics", "Economy"}},
+		{"Pakistan and US weigh tariffs as IT exports slow", benchArticle, "Dawn", "Staff reporter", []string{"Business"}},
+		{"United", "States said the United Nations States", "", "", nil},
+	}
+	for _, tc := range matchCases {
+		docs = append(docs, tc.doc)
+	}
+	matched := 0
+	for _, c := range docs {
+		full := NewDoc(c.title, c.body, c.source, c.author, c.cats)
+		kept, terms := NewDocTerms(v, c.title, c.body, c.source, c.author, c.cats)
+		for _, r := range rules {
+			if got, want := r.Match(kept), r.Match(full); got != want {
+				t.Errorf("%s on %q: Match %v with the Vocab's Doc, %v with NewDoc", r, c.title, got, want)
+			} else if got {
+				matched++
+			}
+			if got, want := r.Explain(kept), r.Explain(full); !slices.Equal(got, want) {
+				t.Errorf("%s on %q: Explain %v with the Vocab's Doc, %v with NewDoc", r, c.title, got, want)
+			}
+		}
+		if len(kept.first) >= len(full.first) && len(full.first) > 20 {
+			t.Errorf("%q: the Vocab's Doc indexes %d words, NewDoc %d", c.title, len(kept.first), len(full.first))
+		}
+		a, b := strings.Fields(SearchTerms(c.title, c.body, c.source, c.author, c.cats)), strings.Fields(terms)
 		slices.Sort(a)
 		slices.Sort(b)
-		if !slices.Equal(a, b) || len(a) == 0 {
-			t.Errorf("%q: SearchTerms %v, DocTerms %v", c.title, a, b)
+		if !slices.Equal(a, b) || len(a) == 0 && c.body != "" {
+			t.Errorf("%q: SearchTerms %v, NewDocTerms %v", c.title, a, b)
 		}
+	}
+	if matched == 0 {
+		t.Error("no rule matched any document")
 	}
 }
 
@@ -505,20 +540,29 @@ func TestMayMatchIsNecessary(t *testing.T) {
 	}
 }
 
-// BenchmarkSearchTerms: an item's search terms made from its text, and
-// from the Doc already made for topic rules.
+// BenchmarkSearchTerms: an item's search terms alone; its terms and the
+// Doc the devset's rules read, made in one pass (as a new item is
+// prepared); and a full Doc, for comparison.
 func BenchmarkSearchTerms(b *testing.B) {
 	title, cats := "Pakistan and US weigh tariffs as IT exports slow", []string{"Business", "World"}
-	d := NewDoc(title, benchArticle, "Dawn", "Staff reporter", cats)
-	b.Run("text", func(b *testing.B) {
-		b.SetBytes(int64(len(benchArticle)))
-		for b.Loop() {
-			SearchTerms(title, benchArticle, "Dawn", "Staff reporter", cats)
-		}
-	})
-	b.Run("doc", func(b *testing.B) {
-		for b.Loop() {
-			DocTerms(d)
-		}
-	})
+	var rules []*Rule
+	for _, src := range devsetRules {
+		rules = append(rules, mustParseRule(b, src))
+	}
+	v := NewVocab(rules...)
+	for _, bc := range []struct {
+		name string
+		fn   func()
+	}{
+		{"terms", func() { SearchTerms(title, benchArticle, "Dawn", "Staff reporter", cats) }},
+		{"vocab-doc+terms", func() { NewDocTerms(v, title, benchArticle, "Dawn", "Staff reporter", cats) }},
+		{"full-doc", func() { NewDoc(title, benchArticle, "Dawn", "Staff reporter", cats) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(benchArticle)))
+			for b.Loop() {
+				bc.fn()
+			}
+		})
+	}
 }

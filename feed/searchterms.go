@@ -37,68 +37,75 @@ func SearchTerms(title, body, source, author string, categories []string) string
 	for _, c := range categories {
 		add(fieldCategory, c)
 	}
-	return t.b.String()
+	return t.String()
 }
 
-// DocTerms is SearchTerms of the item d was made from, from the words d
-// already holds: an item tokenised for topic rules is not tokenised again
-// for the index.
-func DocTerms(d *Doc) string {
-	var b strings.Builder
-	b.Grow(len(d.first) * (termChars + 1) * 5 / 4)
-	// d.first holds each distinct word once, so no term repeats: the
-	// any-field term per word, then one per other field its chain of
-	// positions passes through.
-	for w, p := range d.first {
-		h := wordHash([]byte(w))
-		terms := []uint64{termHash(0, h)}
-		var done fieldMask
-		for ; p >= 0; p = d.next[p] {
-			if f := d.field[p]; done&f == 0 {
-				done |= f
-				if t := termHash(f, h); t != 0 {
-					terms = append(terms, t)
-				}
-			}
-		}
-		for _, t := range terms {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			writeTerm(&b, t)
-		}
-	}
-	return b.String()
-}
-
-// termSet writes each distinct term of an item once.
+// termSet writes each distinct term of an item once. It is an open
+// addressing set of the terms (never 0): a Go map cost a third of
+// making the terms.
 type termSet struct {
-	seen map[uint64]struct{}
-	b    strings.Builder
+	slots []uint64
+	n     int
+	b     strings.Builder
 }
 
 func newTermSet(textLen int) *termSet {
-	t := &termSet{seen: make(map[uint64]struct{}, textLen/12+16)}
+	t := &termSet{}
+	// About one word in six bytes, two in three distinct, at most half full.
+	size := 64
+	for size < textLen/4 {
+		size *= 2
+	}
+	t.slots = make([]uint64, size)
 	t.b.Grow(textLen + 64)
 	return t
 }
 
 // add writes the any-field term of word hash h and its term in field f.
 func (t *termSet) add(f fieldMask, h uint64) {
-	for _, term := range [2]uint64{termHash(0, h), termHash(f, h)} {
+	t.put(termHash(0, h))
+	if term := termHash(f, h); term != 0 {
+		t.put(term)
+	}
+}
+
+func (t *termSet) put(term uint64) {
+	mask := len(t.slots) - 1
+	for i := int(term) & mask; ; i = (i + 1) & mask {
+		switch t.slots[i] {
+		case term:
+			return
+		case 0:
+			t.slots[i] = term
+			if t.n++; 2*t.n > len(t.slots) {
+				t.grow()
+			}
+			if t.b.Len() > 0 {
+				t.b.WriteByte(' ')
+			}
+			writeTerm(&t.b, term)
+			return
+		}
+	}
+}
+
+func (t *termSet) grow() {
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	mask := len(t.slots) - 1
+	for _, term := range old {
 		if term == 0 {
 			continue
 		}
-		if _, dup := t.seen[term]; dup {
-			continue
+		i := int(term) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
 		}
-		t.seen[term] = struct{}{}
-		if t.b.Len() > 0 {
-			t.b.WriteByte(' ')
-		}
-		writeTerm(&t.b, term)
+		t.slots[i] = term
 	}
 }
+
+func (t *termSet) String() string { return t.b.String() }
 
 // wordHash is FNV-1a of a folded word.
 func wordHash(w []byte) uint64 {

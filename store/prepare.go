@@ -33,13 +33,13 @@ func (b *Batch) Prepare(opt IngestOptions) {
 	b.prep = one[0].prep
 }
 
-// prepareItem prepares one item; docs says whether some topic has a rule.
-func prepareItem(it *feed.Item, source string, topics []*feed.Topic, docs bool) preparedItem {
+// prepareItem prepares one item. vocab is the topics' rule words, nil
+// when no topic has a rule.
+func prepareItem(it *feed.Item, source string, topics []*feed.Topic, vocab *feed.Vocab) preparedItem {
 	p := preparedItem{fp: feed.NewFingerprint(it.Title, it.Text), accepts: make([]bool, len(topics))}
 	var doc *feed.Doc // only a rule reads the words
-	if docs {
-		doc = feed.NewDoc(it.Title, it.Text, source, it.Author, it.Categories)
-		p.terms = feed.DocTerms(doc)
+	if vocab != nil {
+		doc, p.terms = feed.NewDocTerms(vocab, it.Title, it.Text, source, it.Author, it.Categories)
 	} else {
 		// Made from the text, the terms cost half a Doc.
 		p.terms = feed.SearchTerms(it.Title, it.Text, source, it.Author, it.Categories)
@@ -52,15 +52,19 @@ func prepareItem(it *feed.Item, source string, topics []*feed.Topic, docs bool) 
 	return p
 }
 
-// needDocs reports whether classifying needs an item's words: whether
-// some topic has a rule.
-func needDocs(topics []*feed.Topic) bool {
+// topicVocab is the words the topics' rules ask for, or nil when no
+// topic has a rule and classifying needs no words.
+func topicVocab(topics []*feed.Topic) *feed.Vocab {
+	var rules []*feed.Rule
 	for _, t := range topics {
 		if t.Match != nil || t.Exclude != nil {
-			return true
+			rules = append(rules, t.Match, t.Exclude)
 		}
 	}
-	return false
+	if rules == nil {
+		return nil
+	}
+	return feed.NewVocab(rules...)
 }
 
 // preparedFor reports whether b was prepared for these topics.
@@ -82,9 +86,9 @@ func prepareAll(batches []Batch, topics []*feed.Topic) {
 			todo = append(todo, ref{bi, i})
 		}
 	}
-	docs := needDocs(topics)
+	vocab := topicVocab(topics)
 	parallel(len(todo), 16, func(k int) {
 		b := &batches[todo[k].b]
-		b.prep.items[todo[k].i] = prepareItem(&b.Items[todo[k].i], b.Source, topics, docs)
+		b.prep.items[todo[k].i] = prepareItem(&b.Items[todo[k].i], b.Source, topics, vocab)
 	})
 }
