@@ -58,8 +58,10 @@ type Batch struct {
 // ignored; each batch brings its own. Either every batch is stored or
 // none is; the error names the batch at fault.
 func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
-	// What needs no database is done before the write lock is taken.
-	prepareAll(batches, opt.Topics)
+	// What needs no database is done before the write lock is taken, or
+	// while the writer stores the items before.
+	prep := prepareAll(batches, opt.Topics)
+	defer prep.wait() // the batches are the caller's again on return
 	var fps []feed.Fingerprint
 	for _, b := range batches {
 		for i := range b.prep.items {
@@ -70,7 +72,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	at := "" // the source whose batch failed, when one did
 	var ing *ingester
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}}
+		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}, freshAt: map[int64]int{}}
 		defer ing.close()
 		clear(res)
 		at = ""
@@ -99,6 +101,10 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 			}
 		}
 		at = ""
+		prep.wait()
+		if err := ing.settle(ctx); err != nil {
+			return err
+		}
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
@@ -133,6 +139,37 @@ type ingester struct {
 	// terms are new items' search terms, made by Prepare, for
 	// flushSearch; an item merged or edited since is not among them.
 	terms map[int64]string
+	// fresh are the items stored as new, whose topics and terms settle
+	// adds once their preparation is done; reclassify drops one whose
+	// item changed since.
+	fresh   []freshItem
+	freshAt map[int64]int
+}
+
+type freshItem struct {
+	id, pub int64
+	p       *preparedItem // nil once dropped
+}
+
+// settle adds every new item to the topics that take it and gives
+// flushSearch its terms, once prepareAll is done: insert does not wait
+// for them, so the writer stores items while later ones are classified.
+func (g *ingester) settle(ctx context.Context) error {
+	for _, f := range g.fresh {
+		if f.p == nil {
+			continue
+		}
+		g.terms[f.id] = f.p.terms
+		for i, t := range g.opt.Topics {
+			if f.p.accepts[i] {
+				if err := g.addToTopic(ctx, t, f.id, f.pub); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	g.fresh, g.freshAt = nil, nil
+	return nil
 }
 
 // one classifies and stores a single item, strongest identity first.

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -29,14 +31,21 @@ type prepared struct {
 // which costs about what parsing it did.
 func (b *Batch) Prepare(opt IngestOptions) {
 	one := []Batch{*b}
-	prepareAll(one, opt.Topics)
+	prepareAll(one, opt.Topics).wait()
 	b.prep = one[0].prep
 }
 
-// prepareItem prepares one item. vocab is the topics' rule words, nil
-// when no topic has a rule.
-func prepareItem(it *feed.Item, source string, topics []*feed.Topic, vocab *feed.Vocab) preparedItem {
-	p := preparedItem{fp: feed.NewFingerprint(it.Title, it.Text), accepts: make([]bool, len(topics))}
+// fingerprint is the part of preparing an item the writer needs before
+// it stores anything: every fingerprint of a batch is looked up at once.
+func fingerprint(it *feed.Item) feed.Fingerprint {
+	return feed.NewFingerprint(it.Title, it.Text)
+}
+
+// classify makes the rest of an item's preparation, which only storing
+// it as new reads: the topics that take it and its search terms. vocab
+// is the topics' rule words, nil when no topic has a rule.
+func classify(p *preparedItem, it *feed.Item, source string, topics []*feed.Topic, vocab *feed.Vocab) {
+	p.accepts = make([]bool, len(topics))
 	var doc *feed.Doc // only a rule reads the words
 	if vocab != nil {
 		doc, p.terms = feed.NewDocTerms(vocab, it.Title, it.Text, source, it.Author, it.Categories)
@@ -49,7 +58,6 @@ func prepareItem(it *feed.Item, source string, topics []*feed.Topic, vocab *feed
 	for i, t := range topics {
 		p.accepts[i] = t.Accepts(doc, sources)
 	}
-	return p
 }
 
 // topicVocab is the words the topics' rules ask for, or nil when no
@@ -72,23 +80,77 @@ func (b *Batch) preparedFor(topics []*feed.Topic) bool {
 	return b.prep != nil && len(b.prep.items) == len(b.Items) && slices.Equal(b.prep.topics, topics)
 }
 
-// prepareAll prepares every batch not prepared for topics, on every core.
-func prepareAll(batches []Batch, topics []*feed.Topic) {
+// prepareAll prepares every batch not prepared for topics. Fingerprints
+// are made on every core before it returns; the rest is made in the
+// background, in item order, on all cores but the caller's, so that the
+// writer stores the first items while later ones are classified. Call
+// until before reading an item's accepts or terms, and wait before the
+// batches are handed back.
+func prepareAll(batches []Batch, topics []*feed.Topic) *preparing {
 	type ref struct{ b, i int }
 	var todo []ref
+	w := &preparing{base: make([]int, len(batches))}
 	for bi := range batches {
 		b := &batches[bi]
 		if b.preparedFor(topics) {
+			w.base[bi] = -1
 			continue
 		}
+		w.base[bi] = len(todo)
 		b.prep = &prepared{topics: topics, items: make([]preparedItem, len(b.Items))}
 		for i := range b.Items {
 			todo = append(todo, ref{bi, i})
 		}
 	}
-	vocab := topicVocab(topics)
 	parallel(len(todo), 16, func(k int) {
 		b := &batches[todo[k].b]
-		b.prep.items[todo[k].i] = prepareItem(&b.Items[todo[k].i], b.Source, topics, vocab)
+		b.prep.items[todo[k].i].fp = fingerprint(&b.Items[todo[k].i])
 	})
+	vocab := topicVocab(topics)
+	w.chunks = make([]chan struct{}, (len(todo)+prepChunk-1)/prepChunk)
+	for c := range w.chunks {
+		w.chunks[c] = make(chan struct{})
+	}
+	var next atomic.Int64
+	workers := min(max(1, runtime.GOMAXPROCS(0)-1), len(w.chunks))
+	for range workers {
+		go func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(w.chunks) {
+					return
+				}
+				for _, r := range todo[c*prepChunk : min(len(todo), (c+1)*prepChunk)] {
+					b := &batches[r.b]
+					classify(&b.prep.items[r.i], &b.Items[r.i], b.Source, topics, vocab)
+				}
+				close(w.chunks[c])
+			}
+		}()
+	}
+	return w
+}
+
+// prepChunk is how many items a background worker classifies before it
+// tells the writer: small, so the writer's first wait is short.
+const prepChunk = 16
+
+// preparing is prepareAll's work under way.
+type preparing struct {
+	base   []int           // per batch: its first item's place in the work, or -1 if none is under way
+	chunks []chan struct{} // closed once the chunk's items are classified
+}
+
+// until waits for item i of batch b to be prepared.
+func (w *preparing) until(b, i int) {
+	if w.base[b] >= 0 {
+		<-w.chunks[(w.base[b]+i)/prepChunk]
+	}
+}
+
+// wait waits for every item to be prepared.
+func (w *preparing) wait() {
+	for _, c := range w.chunks {
+		<-c
+	}
 }

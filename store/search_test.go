@@ -401,7 +401,12 @@ func TestSearchIndexesWordsMadeForTopics(t *testing.T) {
 func TestSearchNewItemChangedInItsTransaction(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
-	opt := IngestOptions{Topics: mustTopics(t, db, map[string]string{"harbour": "harbour"}), NearDistance: 12}
+	topics := append(mustTopics(t, db, map[string]string{"harbour": "harbour", "pier": "pier", "quay": "quay"}),
+		&feed.Topic{Name: "daily", Title: "daily", Sources: []string{"daily"}, Limit: 50})
+	if err := db.SyncTopics(ctx, topics); err != nil {
+		t.Fatal(err)
+	}
+	opt := IngestOptions{Topics: topics, NearDistance: 12}
 	if _, err := db.IngestBatches(ctx, []Batch{
 		{Source: "port", Items: []feed.Item{item("a", "", "Ferry timetable", "The ferry leaves at dawn from the eastern quay."),
 			item("b", "https://p.example/b", "Terminal approved", storyA)}},
@@ -426,6 +431,29 @@ func TestSearchNewItemChangedInItsTransaction(t *testing.T) {
 	} {
 		if got := searchIDs(t, db, mustRule(t, c.rule), 10); !slices.Equal(got, c.want) {
 			t.Errorf("Search(%s) = %v, want %v", c.rule, got, c.want)
+		}
+	}
+	// Topics are settled after the items are stored, from what Prepare
+	// made: not for an item changed since.
+	for _, c := range []struct {
+		topic string
+		want  []string
+	}{
+		{"pier", []string{"Ferry timetable"}}, // the edit
+		{"quay", nil},                         // what it said before
+		{"daily", []string{"Terminal approved"}},
+		{"harbour", []string{"Terminal approved"}},
+	} {
+		its, err := db.TopicItems(ctx, c.topic, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range its {
+			got = append(got, it.Title)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("topic %s holds %q, want %q", c.topic, got, c.want)
 		}
 	}
 	var indexed, queued int
