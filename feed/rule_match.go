@@ -198,6 +198,11 @@ func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiWord[r]
 	}
+	return isWordRuneSlow(r)
+}
+
+// isWordRuneSlow is isWordRune beyond ASCII, apart so isWordRune inlines.
+func isWordRuneSlow(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
 

@@ -256,7 +256,12 @@ func TestNewDocTerms(t *testing.T) {
 	for _, c := range docs {
 		full := NewDoc(c.title, c.body, c.source, c.author, c.cats)
 		kept, terms := NewDocTerms(v, c.title, c.body, c.source, c.author, c.cats)
+		// ItemDoc joins the sources with spaces, as the source field is.
+		alone := v.ItemDoc(&Item{Title: c.title, Text: c.body, Sources: strings.Fields(c.source), Author: c.author, Categories: c.cats})
 		for _, r := range rules {
+			if r.Match(alone) != r.Match(full) {
+				t.Errorf("%s on %q: Match %v with Vocab.ItemDoc, %v with NewDoc", r, c.title, r.Match(alone), r.Match(full))
+			}
 			if got, want := r.Match(kept), r.Match(full); got != want {
 				t.Errorf("%s on %q: Match %v with the Vocab's Doc, %v with NewDoc", r, c.title, got, want)
 			} else if got {
@@ -556,6 +561,7 @@ func BenchmarkSearchTerms(b *testing.B) {
 	}{
 		{"terms", func() { SearchTerms(title, benchArticle, "Dawn", "Staff reporter", cats) }},
 		{"vocab-doc+terms", func() { NewDocTerms(v, title, benchArticle, "Dawn", "Staff reporter", cats) }},
+		{"vocab-doc", func() { v.doc(nil, title, benchArticle, "Dawn", "Staff reporter", cats) }},
 		{"full-doc", func() { NewDoc(title, benchArticle, "Dawn", "Staff reporter", cats) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
