@@ -144,6 +144,7 @@ type ingester struct {
 	// item changed since.
 	fresh   []freshItem
 	freshAt map[int64]int
+	vocab   *feed.Vocab // the topics' rule words, made at the first reclassify
 }
 
 type freshItem struct {

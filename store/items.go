@@ -85,13 +85,17 @@ func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp fee
 	return nil
 }
 
-// classify adds a new item to every topic that accepts it. doc is the
-// item's tokens, nil to make them here when some topic has a rule: a
-// topic of sources alone, or `all`, needs no words.
-func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64, doc *feed.Doc) error {
+// classify adds a stored item to every topic that accepts it. The item
+// is tokenised only when some topic has a rule (a topic of sources alone,
+// or `all`, needs no words), and only for the rules' words.
+func (g *ingester) classify(ctx context.Context, id int64, it *feed.Item, pub int64) error {
+	var doc *feed.Doc
 	for _, t := range g.opt.Topics {
 		if doc == nil && (t.Match != nil || t.Exclude != nil) {
-			doc = feed.ItemDoc(it)
+			if g.vocab == nil {
+				g.vocab = topicVocab(g.opt.Topics)
+			}
+			doc = g.vocab.ItemDoc(it)
 		}
 		if !t.Accepts(doc, it.Sources) {
 			continue
@@ -121,7 +125,7 @@ func (g *ingester) reclassify(ctx context.Context, id int64) error {
 	if k, ok := g.freshAt[id]; ok {
 		g.fresh[k].p = nil // so are its prepared topics
 	}
-	return g.classify(ctx, id, it, pub, nil)
+	return g.classify(ctx, id, it, pub)
 }
 
 // times gives an item's published and updated times in unix nanoseconds,

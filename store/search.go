@@ -231,12 +231,14 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 }
 
 // matchAll checks items against the rule on every CPU: tokenising each
-// candidate (feed.ItemDoc) is most of a search's cost, so candidates that
-// cannot match (Rule.MayMatch) are not tokenised.
+// candidate is most of a search's cost, so candidates that cannot match
+// (Rule.MayMatch) are not tokenised, and the others keep only the rule's
+// words.
 func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
 	ok := make([]bool, len(items))
+	v := feed.NewVocab(rule)
 	parallel(len(items), 16, func(i int) {
-		ok[i] = rule.MayMatch(items[i]) && rule.Match(feed.ItemDoc(items[i]))
+		ok[i] = rule.MayMatch(items[i]) && rule.Match(v.ItemDoc(items[i]))
 	})
 	return ok
 }

@@ -58,6 +58,7 @@ func (d *DB) SyncTopics(ctx context.Context, topics []*feed.Topic) error {
 
 // reclassifyAll evaluates topics over every stored item, in id order.
 func reclassifyAll(ctx context.Context, tx *sql.Tx, topics []*feed.Topic) error {
+	vocab := topicVocab(topics) // nil when no topic reads the words
 	srcs, err := allItemSources(ctx, tx)
 	if err != nil {
 		return err
@@ -78,7 +79,10 @@ func reclassifyAll(ctx context.Context, tx *sql.Tx, topics []*feed.Topic) error 
 			return err
 		}
 		it.Sources = srcs[it.ID]
-		doc := feed.ItemDoc(it)
+		var doc *feed.Doc
+		if vocab != nil {
+			doc = vocab.ItemDoc(it)
+		}
 		for _, t := range topics {
 			if t.Accepts(doc, it.Sources) {
 				members = append(members, member{t.Name, it.ID, pub})
