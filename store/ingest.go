@@ -60,8 +60,8 @@ type Batch struct {
 func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
 	// What needs no database is done before the write lock is taken, or
 	// while the writer stores the items before.
-	prep := prepareAll(batches, opt.Topics)
-	defer prep.wait() // the batches are the caller's again on return
+	classified := prepareAll(batches, opt.Topics)
+	defer classified.Wait() // the batches are the caller's again on return
 	var fps []feed.Fingerprint
 	for _, b := range batches {
 		for i := range b.prep.items {
@@ -101,7 +101,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 			}
 		}
 		at = ""
-		prep.wait()
+		classified.Wait()
 		if err := ing.settle(ctx); err != nil {
 			return err
 		}

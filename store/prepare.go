@@ -3,6 +3,7 @@ package store
 import (
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -31,7 +32,7 @@ type prepared struct {
 // which costs about what parsing it did.
 func (b *Batch) Prepare(opt IngestOptions) {
 	one := []Batch{*b}
-	prepareAll(one, opt.Topics).wait()
+	prepareAll(one, opt.Topics).Wait()
 	b.prep = one[0].prep
 }
 
@@ -82,21 +83,18 @@ func (b *Batch) preparedFor(topics []*feed.Topic) bool {
 
 // prepareAll prepares every batch not prepared for topics. Fingerprints
 // are made on every core before it returns; the rest is made in the
-// background, in item order, on all cores but the caller's, so that the
-// writer stores the first items while later ones are classified. Call
-// until before reading an item's accepts or terms, and wait before the
-// batches are handed back.
-func prepareAll(batches []Batch, topics []*feed.Topic) *preparing {
+// background, in item order, on every core but the caller's, so that the
+// writer stores the batch while it is classified. Wait on the result
+// before reading an item's accepts or terms, and before the batches are
+// handed back.
+func prepareAll(batches []Batch, topics []*feed.Topic) *sync.WaitGroup {
 	type ref struct{ b, i int }
 	var todo []ref
-	w := &preparing{base: make([]int, len(batches))}
 	for bi := range batches {
 		b := &batches[bi]
 		if b.preparedFor(topics) {
-			w.base[bi] = -1
 			continue
 		}
-		w.base[bi] = len(todo)
 		b.prep = &prepared{topics: topics, items: make([]preparedItem, len(b.Items))}
 		for i := range b.Items {
 			todo = append(todo, ref{bi, i})
@@ -107,50 +105,21 @@ func prepareAll(batches []Batch, topics []*feed.Topic) *preparing {
 		b.prep.items[todo[k].i].fp = fingerprint(&b.Items[todo[k].i])
 	})
 	vocab := topicVocab(topics)
-	w.chunks = make([]chan struct{}, (len(todo)+prepChunk-1)/prepChunk)
-	for c := range w.chunks {
-		w.chunks[c] = make(chan struct{})
-	}
-	var next atomic.Int64
-	workers := min(max(1, runtime.GOMAXPROCS(0)-1), len(w.chunks))
-	for range workers {
-		go func() {
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= len(w.chunks) {
-					return
-				}
+	var wg sync.WaitGroup
+	var next atomic.Int64 // the next chunk of todo to classify
+	chunks := (len(todo) + prepChunk - 1) / prepChunk
+	for range min(max(1, runtime.GOMAXPROCS(0)-1), chunks) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
 				for _, r := range todo[c*prepChunk : min(len(todo), (c+1)*prepChunk)] {
 					b := &batches[r.b]
 					classify(&b.prep.items[r.i], &b.Items[r.i], b.Source, topics, vocab)
 				}
-				close(w.chunks[c])
 			}
-		}()
+		})
 	}
-	return w
+	return &wg
 }
 
-// prepChunk is how many items a background worker classifies before it
-// tells the writer: small, so the writer's first wait is short.
+// prepChunk is how many items a background worker takes at a time.
 const prepChunk = 16
-
-// preparing is prepareAll's work under way.
-type preparing struct {
-	base   []int           // per batch: its first item's place in the work, or -1 if none is under way
-	chunks []chan struct{} // closed once the chunk's items are classified
-}
-
-// until waits for item i of batch b to be prepared.
-func (w *preparing) until(b, i int) {
-	if w.base[b] >= 0 {
-		<-w.chunks[(w.base[b]+i)/prepChunk]
-	}
-}
-
-// wait waits for every item to be prepared.
-func (w *preparing) wait() {
-	for _, c := range w.chunks {
-		<-c
-	}
-}
