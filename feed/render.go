@@ -227,10 +227,19 @@ func writeJSON(w io.Writer, ch Channel, gf *feeds.Feed, items []*Item) error {
 			ji.Authors = []*feeds.JSONAuthor{ji.Author}
 		}
 	}
+	// JSON Feed 1.1 requires "items" even when there are none (an empty
+	// search, a new topic); gorilla/feeds omits it when empty.
+	out := struct {
+		*feeds.JSONFeed
+		Items []*feeds.JSONItem `json:"items"`
+	}{j, j.Items}
+	if out.Items == nil {
+		out.Items = []*feeds.JSONItem{}
+	}
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
 	e.SetEscapeHTML(false)
-	return e.Encode(j)
+	return e.Encode(out)
 }
 
 func (f Format) mediaType() string {

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -58,6 +59,32 @@ func TestRenderGolden(t *testing.T) {
 			}
 			checkParsed(t, buf.Bytes())
 		})
+	}
+}
+
+// TestRenderEmpty: a feed with no items (a new topic, a search that
+// finds nothing) is still what its format requires; JSON Feed 1.1 wants
+// "items" as an array, present even when empty.
+func TestRenderEmpty(t *testing.T) {
+	for _, f := range []Format{RSS, Atom, JSON} {
+		var buf bytes.Buffer
+		if err := Render(&buf, f, goldenChannel(f), nil); err != nil {
+			t.Fatal(err)
+		}
+		pf, err := gofeed.NewParser().Parse(bytes.NewReader(buf.Bytes()))
+		if err != nil || pf.Title != "Space & rail" || len(pf.Items) != 0 {
+			t.Errorf("%s: gofeed reads %v, %v", f, pf, err)
+		}
+		if f != JSON {
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if items, ok := doc["items"].([]any); !ok || len(items) != 0 {
+			t.Errorf(`JSON Feed "items" = %#v, want an empty array:\n%s`, doc["items"], buf.String())
+		}
 	}
 }
 
