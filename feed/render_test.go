@@ -83,7 +83,7 @@ func TestRenderEmpty(t *testing.T) {
 			t.Fatal(err)
 		}
 		if items, ok := doc["items"].([]any); !ok || len(items) != 0 {
-			t.Errorf(`JSON Feed "items" = %#v, want an empty array:\n%s`, doc["items"], buf.String())
+			t.Errorf("JSON Feed \"items\" = %#v, want an empty array:\n%s", doc["items"], buf.String())
 		}
 	}
 }
