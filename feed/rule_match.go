@@ -40,15 +40,23 @@ func NewDoc(title, body, source, author string, categories []string) *Doc {
 		field:  make([]fieldMask, 0, est),
 	}
 	bounds := make([]int, 0, est)
-	bounds = d.add(fieldTitle, title, bounds)
-	bounds = d.add(fieldBody, body, bounds)
-	bounds = d.add(fieldSource, source, bounds)
-	bounds = d.add(fieldAuthor, author, bounds)
-	for _, c := range categories {
-		bounds = d.add(fieldCategory, c, bounds)
-	}
+	eachField(title, body, source, author, categories, func(f fieldMask, text string) {
+		bounds = d.add(f, text, bounds)
+	})
 	d.index()
 	return d
+}
+
+// eachField calls add with each field of an item in the order a Doc's
+// positions run.
+func eachField(title, body, source, author string, categories []string, add func(fieldMask, string)) {
+	add(fieldTitle, title)
+	add(fieldBody, body)
+	add(fieldSource, source)
+	add(fieldAuthor, author)
+	for _, c := range categories {
+		add(fieldCategory, c)
+	}
 }
 
 // add appends the words of text, using bounds as scratch space. The

@@ -30,13 +30,7 @@ func SearchTerms(title, body, source, author string, categories []string) string
 			t.add(f, wordHash(buf))
 		})
 	}
-	add(fieldTitle, title)
-	add(fieldBody, body)
-	add(fieldSource, source)
-	add(fieldAuthor, author)
-	for _, c := range categories {
-		add(fieldCategory, c)
-	}
+	eachField(title, body, source, author, categories, add)
 	return t.String()
 }
 

@@ -109,13 +109,7 @@ func (v *Vocab) doc(t *termSet, title, body, source, author string, categories [
 			at++
 		})
 	}
-	add(fieldTitle, title)
-	add(fieldBody, body)
-	add(fieldSource, source)
-	add(fieldAuthor, author)
-	for _, c := range categories {
-		add(fieldCategory, c)
-	}
+	eachField(title, body, source, author, categories, add)
 	all := string(kept)
 	d.folded = make([]string, len(ends))
 	for k, end := range ends {
