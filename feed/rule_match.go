@@ -13,8 +13,9 @@ import (
 // allocate. A Doc is read-only after NewDoc and safe for concurrent use.
 type Doc struct {
 	// Entries, one per word in text order. NewDoc keeps every position,
-	// with "" between fields and categories; NewDocTerms keeps only a
-	// Vocab's words, and pos says where each stood.
+	// with "" between fields and categories; a Vocab's Doc (NewDocTerms,
+	// Vocab.ItemDoc) keeps only the Vocab's words, and pos says where
+	// each stood.
 	folded []string    // lower-cased word
 	exact  []string    // the same word with its case, for ALL-CAPS rule words
 	field  []fieldMask // the field it belongs to

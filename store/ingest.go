@@ -59,7 +59,7 @@ type Batch struct {
 // none is; the error names the batch at fault.
 func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
 	// What needs no database is done before the write lock is taken, or
-	// while the writer stores the items before.
+	// (new items' topics and terms) while the writer stores the batch.
 	classified := prepareAll(batches, opt.Topics)
 	defer classified.Wait() // the batches are the caller's again on return
 	var fps []feed.Fingerprint
