@@ -223,7 +223,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	p.writeFeed(w, r, f, doc)
+	writeFeed(w, r, f, doc, p.cacheControl)
 }
 
 // feed returns the cached rendering, rendering at most once per change
@@ -288,15 +288,20 @@ func (p *Publisher) newRendered(gen uint64, body []byte, items []*Item, old *ren
 	case r.modified.IsZero():
 		r.modified = p.started
 	}
-	r.gzETag = strings.TrimSuffix(r.etag, `"`) + `-gz"`
+	r.gzETag = gzETag(r.etag)
 	return r
 }
 
-func (p *Publisher) writeFeed(w http.ResponseWriter, r *http.Request, f Format, doc *rendered) {
+// gzETag is the ETag of the gzipped body of a rendering tagged etag.
+func gzETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gz"` }
+
+// writeFeed answers with doc, gzipped when the client takes it, as
+// topic and search feeds are served alike.
+func writeFeed(w http.ResponseWriter, r *http.Request, f Format, doc *rendered, cacheControl string) {
 	h := w.Header()
 	h.Set("Vary", "Accept-Encoding")
-	if p.cacheControl != "" {
-		h.Set("Cache-Control", p.cacheControl)
+	if cacheControl != "" {
+		h.Set("Cache-Control", cacheControl)
 	}
 	gz := acceptsGzip(r)
 	etag := doc.etag
@@ -340,7 +345,7 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 		return false
 	}
 	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" {
+	if ims == "" || modified.IsZero() { // as ServeContent: no time, no date check
 		return false
 	}
 	t, err := http.ParseTime(ims)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // Searcher runs a full-text query: the items rule matches, newest first,
@@ -35,7 +34,7 @@ const DefaultSearchLimit = 50
 // a rendered search is kept until it moves, so readers polling a saved
 // search between refreshes cost a map lookup each. nil keeps nothing.
 func NewSearchHandler(s Searcher, base string, changes func() uint64) http.Handler {
-	return &searchHandler{s: s, base: strings.TrimRight(base, "/"), changes: changes, cache: map[searchKey]*searchResult{}}
+	return &searchHandler{s: s, base: strings.TrimRight(base, "/"), changes: changes, cache: map[searchKey]*rendered{}}
 }
 
 type searchHandler struct {
@@ -45,8 +44,8 @@ type searchHandler struct {
 
 	mu     sync.Mutex
 	gen    uint64 // the change the cached results were made at
-	cache  map[searchKey]*searchResult
-	cached int // bytes of bodies in cache
+	cache  map[searchKey]*rendered
+	cached int // bytes of plain bodies in cache (a gzipped copy adds ~a third)
 }
 
 type searchKey struct {
@@ -55,16 +54,10 @@ type searchKey struct {
 	limit  int
 }
 
-type searchResult struct {
-	body     []byte
-	etag     string
-	modified time.Time
-}
-
 // maxSearchCache bounds the bytes of rendered searches kept.
 const maxSearchCache = 8 << 20
 
-func (h *searchHandler) lookup(k searchKey, gen uint64) *searchResult {
+func (h *searchHandler) lookup(k searchKey, gen uint64) *rendered {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.gen != gen {
@@ -73,7 +66,7 @@ func (h *searchHandler) lookup(k searchKey, gen uint64) *searchResult {
 	return h.cache[k]
 }
 
-func (h *searchHandler) keep(k searchKey, gen uint64, res *searchResult) {
+func (h *searchHandler) keep(k searchKey, gen uint64, res *rendered) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if gen != h.gen {
@@ -139,15 +132,12 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "search failed", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", f.ContentType())
-	w.Header().Set("ETag", res.etag)
-	// ServeContent answers If-None-Match and If-Modified-Since with 304.
-	http.ServeContent(w, r, "", res.modified, bytes.NewReader(res.body))
+	writeFeed(w, r, f, res, "")
 }
 
 // search renders the feed of rule, parsed from q, or returns the rendering
 // kept since the database last changed.
-func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Format, limit int) (*searchResult, error) {
+func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Format, limit int) (*rendered, error) {
 	var k searchKey
 	var gen uint64
 	if h.changes != nil {
@@ -165,7 +155,8 @@ func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Form
 		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	res := &searchResult{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	res := &rendered{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	res.gzETag = gzETag(res.etag)
 	for _, it := range items {
 		if it.Updated.After(res.modified) {
 			res.modified = it.Updated

@@ -1,8 +1,10 @@
 package feed
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -124,6 +126,47 @@ func TestSearchHandlerCache(t *testing.T) {
 	}
 }
 
+// TestSearchHandlerGzip: a saved search is served gzipped to readers
+// that take it, as topic feeds are, with its own ETag, and its 304.
+func TestSearchHandlerGzip(t *testing.T) {
+	s := newFakeSearcher()
+	h := NewSearchHandler(s, "http://x", func() uint64 { return 1 })
+	plain := get(t, h, "/search.rss?q=Pakistan")
+	gzGet := func(inm string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/search.rss?q=Pakistan", nil)
+		r.Header.Set("Accept-Encoding", "gzip, deflate")
+		if inm != "" {
+			r.Header.Set("If-None-Match", inm)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	w := gzGet("")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "gzip" || w.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("status %d, Content-Encoding %q, Vary %q; want 200, gzip, Accept-Encoding",
+			w.Code, w.Header().Get("Content-Encoding"), w.Header().Get("Vary"))
+	}
+	zr, err := gzip.NewReader(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil || string(body) != plain.Body.String() {
+		t.Errorf("gunzipped body differs from the plain one (%v)", err)
+	}
+	etag := w.Header().Get("ETag")
+	if etag == "" || etag == plain.Header().Get("ETag") {
+		t.Errorf("gzip ETag %q, plain %q: want one of its own", etag, plain.Header().Get("ETag"))
+	}
+	if again := gzGet(etag); again.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match %s: status %d, want 304", etag, again.Code)
+	}
+	if s.calls != 1 {
+		t.Errorf("%d searches for one query polled three times, want 1", s.calls)
+	}
+}
+
 func TestSearchHandlerErrors(t *testing.T) {
 	s := newFakeSearcher()
 	h := NewSearchHandler(s, "http://x", nil)
@@ -199,7 +242,7 @@ func FuzzSearchQuery(f *testing.F) {
 // bytes, and a change drops them all.
 func TestSearchCacheBound(t *testing.T) {
 	h := NewSearchHandler(newFakeSearcher(), "http://x", func() uint64 { return 1 }).(*searchHandler)
-	big := func() *searchResult { return &searchResult{body: make([]byte, maxSearchCache/3+1)} }
+	big := func() *rendered { return &rendered{body: make([]byte, maxSearchCache/3+1)} }
 	for i := range 5 {
 		h.keep(searchKey{q: strconv.Itoa(i)}, 1, big())
 		if h.cached > maxSearchCache || len(h.cache) > 2 {
@@ -209,11 +252,11 @@ func TestSearchCacheBound(t *testing.T) {
 	if h.lookup(searchKey{q: "4"}, 1) == nil {
 		t.Error("the last one kept is gone")
 	}
-	h.keep(searchKey{q: "x"}, 2, &searchResult{body: []byte("small")})
+	h.keep(searchKey{q: "x"}, 2, &rendered{body: []byte("small")})
 	if len(h.cache) != 1 || h.cached != 5 || h.lookup(searchKey{q: "4"}, 2) != nil {
 		t.Errorf("after a change: %d entries, %d bytes; want only the new one", len(h.cache), h.cached)
 	}
-	h.keep(searchKey{q: "old"}, 1, &searchResult{body: []byte("stale")})
+	h.keep(searchKey{q: "old"}, 1, &rendered{body: []byte("stale")})
 	if h.lookup(searchKey{q: "old"}, 1) != nil || h.lookup(searchKey{q: "old"}, 2) != nil {
 		t.Error("a result made before the change was kept")
 	}
