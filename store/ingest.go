@@ -72,7 +72,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	at := "" // the source whose batch failed, when one did
 	var ing *ingester
 	err := d.transact(ctx, func(tx *sql.Tx) error {
-		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}, freshAt: map[int64]int{}}
+		ing = &ingester{tx: tx, near: d.near, opt: opt, now: d.Now().UnixNano(), stmts: map[string]*sql.Stmt{}, bands: newBandBatch(), ids: newIdentities(), terms: map[int64]string{}, fresh: map[int64]freshItem{}}
 		defer ing.close()
 		clear(res)
 		at = ""
@@ -142,34 +142,30 @@ type ingester struct {
 	// fresh are the items stored as new, whose topics and terms settle
 	// adds once their preparation is done; reclassify drops one whose
 	// item changed since.
-	fresh   []freshItem
-	freshAt map[int64]int
-	vocab   *feed.Vocab // the topics' rule words, made at the first reclassify
+	fresh map[int64]freshItem // by item id
+	vocab *feed.Vocab         // the topics' rule words, made at the first reclassify
 }
 
 type freshItem struct {
-	id, pub int64
-	p       *preparedItem // nil once dropped
+	pub int64
+	p   *preparedItem
 }
 
 // settle adds every new item to the topics that take it and gives
 // flushSearch its terms, once prepareAll is done: insert does not wait
 // for them, so the writer stores items while later ones are classified.
 func (g *ingester) settle(ctx context.Context) error {
-	for _, f := range g.fresh {
-		if f.p == nil {
-			continue
-		}
-		g.terms[f.id] = f.p.terms
+	for id, f := range g.fresh {
+		g.terms[id] = f.p.terms
 		for i, t := range g.opt.Topics {
 			if f.p.accepts[i] {
-				if err := g.addToTopic(ctx, t, f.id, f.pub); err != nil {
+				if err := g.addToTopic(ctx, t, id, f.pub); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	g.fresh, g.freshAt = nil, nil
+	clear(g.fresh)
 	return nil
 }
 

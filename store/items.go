@@ -29,8 +29,7 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) e
 	}
 	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
-	g.freshAt[id] = len(g.fresh)
-	g.fresh = append(g.fresh, freshItem{id: id, pub: pub, p: p})
+	g.fresh[id] = freshItem{pub: pub, p: p}
 	return nil
 }
 
@@ -122,9 +121,7 @@ func (g *ingester) reclassify(ctx context.Context, id int64) error {
 		return err
 	}
 	delete(g.terms, id) // made for what the item was; flushSearch reads what it is
-	if k, ok := g.freshAt[id]; ok {
-		g.fresh[k].p = nil // so are its prepared topics
-	}
+	delete(g.fresh, id) // so are its prepared topics
 	return g.classify(ctx, id, it, pub)
 }
 
