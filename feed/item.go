@@ -13,7 +13,12 @@ import (
 type Item struct {
 	ID int64 // store identity; stable across refreshes and restarts
 
-	GUID       string // the source's own id for the entry, if any
+	GUID string // the source's own id for the entry, if any
+	// Feed names the feed document the entry came from within its
+	// source, so that a GUID identifies an entry only within it: a feed
+	// file's self or channel link, else the file's path; "" for a remote
+	// source, whose URL is the feed.
+	Feed       string
 	URL        string // canonical link (see CanonicalURL)
 	Title      string
 	Content    string // sanitised HTML
