@@ -71,6 +71,25 @@ func CanonicalURL(raw string) (string, error) {
 	return b.String(), nil
 }
 
+// CanonicalURLKeepFragment is CanonicalURL keeping the fragment, for
+// links that only their fragment tells apart (each post of a one-page
+// blog, "https://blog.example/2026/11/#post-3"). The fragment's escapes
+// are normalised as a query's are; an empty fragment is dropped.
+func CanonicalURLKeepFragment(raw string) (string, error) {
+	c, err := CanonicalURL(raw)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", err
+	}
+	if frag := normalizeEscapes(u.EscapedFragment(), true); frag != "" {
+		c += "#" + frag
+	}
+	return c, nil
+}
+
 // canonicalHost lower-cases the host and drops a default or empty port.
 // Userinfo is dropped on purpose: it is not part of the resource's identity
 // and a password must never end up in a published feed.

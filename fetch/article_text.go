@@ -164,8 +164,35 @@ func artMDInline(s string) string {
 	s = artMDStarRe.ReplaceAllString(s, "$1$2")
 	s = artMDUnderRe.ReplaceAllString(s, "$1$2$3")
 	s = artMDCodeRe.ReplaceAllString(s, "$1")
-	s = artMDTagRe.ReplaceAllString(s, "")
+	// Only tags that are really HTML go: "Vec<T>" is a title, not markup.
+	if locs := artMDTagRe.FindAllStringIndex(s, -1); locs != nil {
+		var b strings.Builder
+		last, m := 0, newMarkupScan(s)
+		for _, l := range locs {
+			b.WriteString(s[last:l[0]])
+			if tag := s[l[0]:l[1]]; !artMDIsMarkup(m, l[0], tag) {
+				b.WriteString(tag)
+			}
+			last = l[1]
+		}
+		b.WriteString(s[last:])
+		s = b.String()
+	}
 	return artClean(html.UnescapeString(s))
+}
+
+// artMDIsMarkup says whether the tag at s[i] is inline HTML to drop: a
+// comment, or an HTML element's tag, where a one-letter name ("<T>", "<B>")
+// counts only when used as markup ("<b>bold</b>", "<a href=…>").
+func artMDIsMarkup(m *markupScan, i int, tag string) bool {
+	if strings.HasPrefix(tag, "<!--") {
+		return true
+	}
+	name, _ := tagNameAt(strings.TrimPrefix(tag[1:], "/"))
+	if name == "" || !isHTMLName(name) {
+		return false
+	}
+	return len(name) > 1 || tag[1] == '/' || m.tagAt(i)
 }
 
 // artMarkdownUnits reads optional YAML-style front matter (title, date,

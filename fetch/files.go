@@ -3,6 +3,8 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -20,6 +21,7 @@ import (
 type File struct {
 	Name  string // path as given, or "-" for stdin
 	Items []feed.Item
+	Empty int   // entries left out for having no title, text or link
 	Err   error // why the file was rejected; other files go on
 }
 
@@ -89,22 +91,17 @@ func ReadFile(ctx context.Context, name string, stdin io.Reader) File {
 	if err != nil {
 		return File{Name: name, Err: err}
 	}
-	items, err := ParseFile(name, data, mod)
+	items, isFeed, empty, err := parseFile(name, data, mod)
 	if err != nil {
 		return File{Name: name, Err: err}
 	}
-	if name != "-" {
-		if abs, err := filepath.Abs(name); err == nil {
-			for i := range items {
-				if items[i].GUID == "" && len(items) == 1 && !looksLikeFeed(name, data) {
-					// A plain article's identity is its file, so editing the
-					// file updates the item instead of adding another.
-					items[i].GUID = "file://" + filepath.ToSlash(abs)
-				}
-			}
-		}
+	if !isFeed && len(items) == 1 && items[0].GUID == "" && name != "-" {
+		// A plain article's identity is its file, so editing the file
+		// updates the item instead of adding another; it is its own feed.
+		items[0].GUID = fileScope(name)
+		items[0].Feed = items[0].GUID
 	}
-	return File{Name: name, Items: items}
+	return File{Name: name, Items: items, Empty: empty}
 }
 
 func readInput(name string, stdin io.Reader) ([]byte, time.Time, error) {
@@ -133,43 +130,62 @@ func readInput(name string, stdin io.Reader) ([]byte, time.Time, error) {
 }
 
 // ParseFile turns one input's bytes into items: a feed document through
-// gofeed, anything else as a plain article.
+// gofeed, anything else as a plain article. The document is converted to
+// UTF-8 first, and what it is comes from parsing its start: a JSON object
+// or an XML document that is not a feed is refused, not stored as an
+// article (unless the file is named as one: .txt, .md, .html).
 func ParseFile(name string, data []byte, modTime time.Time) ([]feed.Item, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%s: empty file", name)
-	}
-	if looksLikeFeed(name, data) {
-		return ParseFeed(name, data, "")
-	}
-	if !utf8.Valid(data) && bytes.IndexByte(data, 0) >= 0 {
-		return nil, fmt.Errorf("%s: not a text file (binary data)", name)
-	}
-	it, err := ParseArticle(name, data, modTime)
-	if err != nil {
-		return nil, err
-	}
-	return []feed.Item{it}, nil
+	items, _, _, err := parseFile(name, data, modTime)
+	return items, err
 }
 
-// looksLikeFeed sniffs the start of a document for a feed's root element
-// or JSON Feed's version key; extensions alone lie too often.
-func looksLikeFeed(name string, data []byte) bool {
-	head := data
-	if len(head) > 2048 {
-		head = head[:2048]
+func parseFile(name string, data []byte, modTime time.Time) (items []feed.Item, isFeed bool, empty int, err error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, false, 0, fmt.Errorf("%s: empty file", name)
 	}
-	head = bytes.TrimPrefix(bytes.TrimSpace(head), []byte("\xef\xbb\xbf"))
-	if len(head) > 0 && head[0] == '{' {
-		return bytes.Contains(head, []byte("jsonfeed.org/version"))
+	doc, err := toUTF8(data, "", htmlHint(name, data))
+	if err != nil {
+		return nil, false, 0, fmt.Errorf("%s: %v", name, err)
 	}
-	lower := bytes.ToLower(head)
-	for _, root := range []string{"<rss", "<feed", "<rdf:rdf"} {
-		if bytes.Contains(lower, []byte(root)) {
-			return true
+	article := articleExt(name)
+	switch firstByte(doc) {
+	case '{':
+		f, err := parseJSONFeed(doc)
+		if err == nil {
+			items, empty := feedItems(name, f, doc, "")
+			return items, true, empty, nil
+		}
+		var syn jsonSyntaxError
+		text := errors.As(err, &syn) && !strings.EqualFold(filepath.Ext(name), ".json") &&
+			!bytes.Contains(doc, []byte("jsonfeed.org"))
+		if !article && !text {
+			return nil, false, 0, fmt.Errorf("%s: not a feed: %v", name, err)
+		}
+	case '[':
+		if !article && json.Valid(doc) {
+			return nil, false, 0, fmt.Errorf("%s: not a feed: %v", name, errNoJSONFeedVersion)
+		}
+	case '<':
+		root := findXMLRoot(doc)
+		if root.isFeed() || (root.name != "" && !root.isHTML()) {
+			f, err := parseXMLFeed(doc, &root)
+			if err == nil {
+				items, empty := feedItems(name, f, doc, "")
+			return items, true, empty, nil
+			}
+			if root.isFeed() || !article {
+				return nil, false, 0, fmt.Errorf("%s: not a feed: %v", name, err)
+			}
+		} else if !article && !root.isHTML() && (root.decl || root.err == nil) {
+			// A declaration, or only comments and the like: XML, and no feed.
+			return nil, false, 0, fmt.Errorf("%s: not a feed: %s", name, root.refusal())
 		}
 	}
-	ext := strings.ToLower(filepath.Ext(name))
-	return (ext == ".xml" || ext == ".rss" || ext == ".atom") && bytes.HasPrefix(lower, []byte("<?xml"))
+	it, err := ParseArticle(name, doc, modTime)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	return []feed.Item{it}, false, 0, nil
 }
 
 // unwrapPath drops the *fs.PathError wrapper, whose path we print already.

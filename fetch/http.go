@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -159,6 +160,16 @@ type Response struct {
 	LastModified string
 	Body         []byte // decoded, at most Options.MaxBody bytes
 	ContentType  string
+}
+
+// Charset is the charset parameter of the response's Content-Type, "" if
+// there is none; pass it to ParseFeedCharset.
+func (r *Response) Charset() string {
+	_, params, err := mime.ParseMediaType(r.ContentType)
+	if err != nil {
+		return ""
+	}
+	return params["charset"]
 }
 
 // Fetch gets r.URL with a conditional GET, following up to 5 redirects. When

@@ -52,7 +52,7 @@ func fetchParse(ctx context.Context, c *fetch.Client, url string, withItems bool
 		return 0, err
 	}
 	if withItems {
-		items, err := fetch.ParseFeed(url, resp.Body, resp.URL)
+		items, err := fetch.ParseFeedCharset(url, resp.Body, resp.URL, resp.Charset())
 		return len(items), err
 	}
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
