@@ -145,18 +145,18 @@ func artIsProse(u artUnit) bool {
 	if u.list || n >= 150 {
 		return true
 	}
-	if !artEndsSentence(u.text) || len(strings.Fields(u.text)) < 4 {
+	if !artEndsSentence(u.text) || artWordCount(u.text) < 4 {
 		return false
 	}
 	end := strings.TrimRight(u.text, "\"'”’)]» ")
-	return strings.HasSuffix(end, ".") || strings.HasSuffix(end, "…") || n >= 80
+	return strings.HasSuffix(end, ".") || strings.HasSuffix(end, "…") || strings.HasSuffix(end, "。") || n >= 80
 }
 
 // artHeadlineLike: a short line of several words, not ALL CAPS, not ending
 // in a full stop or colon.
 func artHeadlineLike(s string) bool {
 	n := utf8.RuneCountInString(s)
-	words := len(strings.Fields(s))
+	words := artWordCount(s)
 	if words < 3 || n > 200 || strings.Contains(s, " | ") {
 		return false
 	}
@@ -167,7 +167,27 @@ func artHeadlineLike(s string) bool {
 	if !unicode.IsLetter(first) && !unicode.IsDigit(first) && !strings.ContainsRune("\"'“‘¿¡$€£", first) {
 		return false
 	}
-	return strings.IndexFunc(s, unicode.IsLower) >= 0
+	return strings.IndexFunc(s, unicode.IsLower) >= 0 || strings.IndexFunc(s, artIsCJK) >= 0
+}
+
+// artWordCount counts words as a reader would: Chinese and Japanese
+// write no spaces between them, so each of their characters is one.
+func artWordCount(s string) int {
+	n := 0
+	for _, f := range strings.Fields(s) {
+		cjk := 0
+		for _, r := range f {
+			if artIsCJK(r) {
+				cjk++
+			}
+		}
+		n += max(1, cjk)
+	}
+	return n
+}
+
+func artIsCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
 // artTrimTail drops short unpunctuated lines after the last paragraph: the
@@ -176,7 +196,7 @@ func artTrimTail(units []artUnit) []artUnit {
 	for len(units) > 1 {
 		u := units[len(units)-1]
 		if u.heading > 0 || u.list || artIsProse(u) || artEndsSentence(u.text) ||
-			len(strings.Fields(u.text)) > 6 || utf8.RuneCountInString(u.text) > 60 {
+			artWordCount(u.text) > 6 || utf8.RuneCountInString(u.text) > 60 {
 			break
 		}
 		units = units[:len(units)-1]

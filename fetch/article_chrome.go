@@ -157,7 +157,7 @@ func artIsSocialList(low string) bool {
 func artEndsSentence(s string) bool {
 	s = strings.TrimRight(s, "\"'”’)]» ")
 	r, _ := utf8.DecodeLastRuneInString(s)
-	return r == '.' || r == '!' || r == '?' || r == '…'
+	return r == '.' || r == '!' || r == '?' || r == '…' || r == '。' || r == '！' || r == '？'
 }
 
 // artIsRule reports a separator line such as "---", "***" or "= = =".
