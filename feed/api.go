@@ -104,6 +104,9 @@ func (p *Publisher) registerAPI(mux *http.ServeMux) {
 		"DELETE /api/topics/{name}/curation/{item}": p.apiClearCuration,
 		"POST /api/refresh":                         p.apiRefresh,
 		"GET /api/items/{id}":                       p.apiItem,
+		"GET /api/items/{id}/copies":                p.apiCopies,
+		"POST /api/items/{id}/split":                p.apiSplit,
+		"POST /api/items/{id}/merge":                p.apiMerge,
 		"/api/": func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "no endpoint "+r.Method+" "+r.URL.Path)
 		},

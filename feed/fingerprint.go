@@ -176,7 +176,16 @@ type Fingerprint struct {
 	Hash    string   // hex SHA-256 of NormalizeText(body); "" when there is no text
 	SimHash uint64   // 64-bit SimHash over the word 3-shingles of the normalised body
 	MinHash []uint32 // 64 one-permutation MinHash values over the same shingles
+	// Words is how many words of distinctive body text the sketches were
+	// made from (boilerplate left out; a CJK character counts as a word).
+	Words int
+	// Lede hashes the first ledeKeyWords words of that text, 0 for shorter
+	// text: an excerpt and the full story, or a copy cut short, begin
+	// alike while their shingle sets differ in size.
+	Lede int64
 }
+
+const ledeKeyWords = 20
 
 // NewFingerprint computes the fingerprint of an item from its body alone,
 // so that a rewritten headline neither hides an exact copy nor moves a near
@@ -185,7 +194,20 @@ type Fingerprint struct {
 // short to shingle is prefixed with the title, and an empty one is replaced
 // by it, so title-only entries do not all share the empty text's hash.
 func NewFingerprint(title, body string) Fingerprint {
+	return NewFingerprintDistinct(title, body, body)
+}
+
+// NewFingerprintDistinct is NewFingerprint with the sketches made from
+// distinct, the body without its source's boilerplate; the hash stays
+// that of the whole body, so an edit is told from a re-fetch whatever the
+// source has learned since.
+func NewFingerprintDistinct(title, body, distinct string) Fingerprint {
 	nt, nb := NormalizeText(title), NormalizeText(body)
+	nd := nb
+	if distinct != body {
+		nd = NormalizeText(distinct)
+	}
+	nd = splitCJK(joinDigitGroups(nd)) // "12,000" normalised is "12 000"
 	var f Fingerprint
 	switch {
 	case nb != "":
@@ -195,14 +217,121 @@ func NewFingerprint(title, body string) Fingerprint {
 	default:
 		return f
 	}
+	f.Words = wordCount(nd)
+	f.Lede = ledeKey(ledeStart(distinct))
 	var sk sketcher
 	sk.reset()
-	if wordCount(nb) < shingleWords {
-		sk.addText(nt) // too short for a shingle of its own
+	if f.Words < shingleWords {
+		sk.addText(splitCJK(nt)) // too short for a shingle of its own
 	}
-	sk.addText(nb)
+	sk.addText(nd)
 	f.SimHash, f.MinHash = sk.finish()
 	return f
+}
+
+// ledeStart is the normalised start of text from its first line of ten
+// words or more: bylines, datelines and editors' notes the parser left
+// differ between copies that begin alike.
+func ledeStart(text string) string {
+	for rest := text; rest != ""; {
+		line, next, _ := strings.Cut(rest, "\n")
+		if n := wordCount(splitCJK(NormalizeText(line))); n >= 10 && !hasClockTime(line) {
+			end := len(rest)
+			if end > 600 {
+				end = 600
+				for end < len(rest) && !utf8.RuneStart(rest[end]) {
+					end++
+				}
+			}
+			return splitCJK(joinDigitGroups(NormalizeText(rest[:end])))
+		}
+		rest = next
+	}
+	return ""
+}
+
+// ledeKey hashes the first ledeKeyWords words of normalised text.
+func ledeKey(nd string) int64 {
+	if wordCount(nd) < ledeKeyWords {
+		return 0
+	}
+	end, n := len(nd), 0
+	for i := 0; i < len(nd); i++ {
+		if nd[i] == ' ' {
+			if n++; n == ledeKeyWords {
+				end = i
+				break
+			}
+		}
+	}
+	h := uint64(fnvOffset) ^ 0x6c656465
+	for i := 0; i < end; i++ {
+		h = (h ^ uint64(nd[i])) * fnvPrime
+	}
+	return int64(mix64(h) | 1)
+}
+
+// Containment is the share of the word 3-shingles of small that are
+// also in large: 1 for an excerpt of large, whatever large's length.
+func Containment(small, large string) float64 {
+	set := func(s string) map[uint64]bool {
+		w := strings.Fields(splitCJK(joinDigitGroups(NormalizeText(s))))
+		out := make(map[uint64]bool, len(w))
+		for i := 0; i+shingleWords <= len(w); i++ {
+			h := uint64(fnvOffset)
+			for _, x := range w[i : i+shingleWords] {
+				for j := 0; j < len(x); j++ {
+					h = (h ^ uint64(x[j])) * fnvPrime
+				}
+				h = (h ^ ' ') * fnvPrime
+			}
+			out[h] = true
+		}
+		return out
+	}
+	a, b := set(small), set(large)
+	if len(a) == 0 {
+		return 0
+	}
+	n := 0
+	for h := range a {
+		if b[h] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(a))
+}
+
+// splitCJK spaces out the characters of Chinese, Japanese and Korean
+// text, which writes no spaces between words: each character is a word
+// to the shingles, or a whole paragraph would be one.
+func splitCJK(s string) string {
+	i := 0
+	for i < len(s) && s[i] < 0xe1 {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/2)
+	b.WriteString(s[:i])
+	prevCJK := false
+	for _, r := range s[i:] {
+		cjk := isCJK(r)
+		if cjk || prevCJK {
+			if b.Len() > 0 && r != ' ' && !strings.HasSuffix(b.String(), " ") {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteRune(r)
+		prevCJK = cjk
+	}
+	return b.String()
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
 func wordCount(s string) int {
@@ -221,6 +350,9 @@ func hashText(s string) string {
 func Hamming(a, b uint64) int {
 	return bits.OnesCount64(a ^ b)
 }
+
+// Jaccard estimates the Jaccard similarity of the shingle sets of a and b.
+func Jaccard(a, b Fingerprint) float64 { return jaccard(a, b) }
 
 // jaccard estimates the Jaccard similarity of the two fingerprints' shingle
 // sets: the fraction of equal MinHash values. It is 0 if either is empty.

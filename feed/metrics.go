@@ -49,7 +49,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "topicfeed_fetches_total",
 			Help: "Source fetches by outcome: HTTP status, \"error\" before an answer, or \"folder\"."}, []string{"status"}),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "topicfeed_items_ingested_total",
-			Help: "Items stored, by kind: new or updated."}, []string{"kind"}),
+			Help: "Items ingested, by what became of each: new, edit, merged, unchanged, expired, empty or rejected."}, []string{"kind"}),
 		merged: prometheus.NewCounter(prometheus.CounterOpts{Name: "topicfeed_duplicates_merged_total",
 			Help: "Items merged into an earlier copy of the same story."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "topicfeed_http_requests_total",
@@ -73,11 +73,28 @@ func (m *Metrics) Fetched(status string, d time.Duration) {
 	m.refresh.Observe(d.Seconds())
 }
 
+// IngestCounts is what ingesting did with each item it was given; every
+// item not published as new is counted with its reason.
+type IngestCounts struct {
+	New       int // stored as a new item
+	Edit      int // an entry stored before, changed (or sent again under a new guid)
+	Merged    int // a copy of a story stored before
+	Unchanged int // seen before as it is
+	Expired   int // older than the retention age, or pruned before
+	Empty     int // no title, text, link or enclosure
+	Rejected  int // inputs (files, feeds) that could not be read, as a whole
+}
+
 // Ingested records what storing a batch did.
-func (m *Metrics) Ingested(added, updated, merged int) {
-	m.ingested.WithLabelValues("new").Add(float64(added))
-	m.ingested.WithLabelValues("updated").Add(float64(updated))
-	m.merged.Add(float64(merged))
+func (m *Metrics) Ingested(c IngestCounts) {
+	for _, k := range []struct {
+		kind string
+		n    int
+	}{{"new", c.New}, {"edit", c.Edit}, {"merged", c.Merged}, {"unchanged", c.Unchanged},
+		{"expired", c.Expired}, {"empty", c.Empty}, {"rejected", c.Rejected}} {
+		m.ingested.WithLabelValues(k.kind).Add(float64(k.n))
+	}
+	m.merged.Add(float64(c.Merged))
 }
 
 // observe wraps the router with an access log line and a request count

@@ -432,7 +432,7 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	do(h, "GET", "/nope")
 	m.Fetched("304", 40*time.Millisecond)
 	m.Fetched("error", 2*time.Second)
-	m.Ingested(3, 1, 2)
+	m.Ingested(feed.IngestCounts{New: 3, Edit: 1, Merged: 2, Expired: 4, Empty: 5, Rejected: 6})
 	body := do(h, "GET", "/metrics").Body.String()
 	for _, want := range []string{
 		`topicfeed_http_requests_total{code="200",route="GET /topics/{file}"} 2`,
@@ -440,6 +440,11 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		`topicfeed_fetches_total{status="304"} 1`,
 		`topicfeed_fetches_total{status="error"} 1`,
 		`topicfeed_items_ingested_total{kind="new"} 3`,
+		`topicfeed_items_ingested_total{kind="edit"} 1`,
+		`topicfeed_items_ingested_total{kind="merged"} 2`,
+		`topicfeed_items_ingested_total{kind="expired"} 4`,
+		`topicfeed_items_ingested_total{kind="empty"} 5`,
+		`topicfeed_items_ingested_total{kind="rejected"} 6`,
 		`topicfeed_duplicates_merged_total 2`,
 		`topicfeed_refresh_duration_seconds_count 2`,
 	} {

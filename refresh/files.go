@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
 	"github.com/topicfeed/topicfeed/fetch"
@@ -28,6 +29,7 @@ type Ingester struct {
 	DB           *store.DB
 	Topics       []*feed.Topic
 	NearDistance int
+	MaxAge       time.Duration // retention.max_age: older items are not stored
 	Sources      []feed.Source // path sources claim the files under them
 	Log          *slog.Logger
 }
@@ -60,7 +62,7 @@ func (g *Ingester) Files(ctx context.Context, paths []string, stdin io.Reader,
 		if len(batch) == 0 {
 			return nil
 		}
-		r, err := g.DB.Ingest(ctx, batchSource, batch, store.IngestOptions{Topics: g.Topics, NearDistance: g.NearDistance})
+		r, err := g.DB.Ingest(ctx, batchSource, batch, g.options())
 		batch = batch[:0]
 		res.Add(r)
 		return err
@@ -73,6 +75,7 @@ func (g *Ingester) Files(ctx context.Context, paths []string, stdin io.Reader,
 			res.Rejected++
 			reject(f.Err)
 		} else {
+			res.Empty += f.Empty
 			src := g.SourceFor(f.Name)
 			if src != batchSource || len(batch)+len(f.Items) > batchSize {
 				if err := flush(); err != nil {
@@ -87,6 +90,11 @@ func (g *Ingester) Files(ctx context.Context, paths []string, stdin io.Reader,
 		}
 	}
 	return res, flush()
+}
+
+// options are the dedup and retention settings every batch is stored with.
+func (g *Ingester) options() store.IngestOptions {
+	return store.IngestOptions{Topics: g.Topics, NearDistance: g.NearDistance, MaxAge: g.MaxAge}
 }
 
 // lookahead bounds how many parsed files wait for the store, which keeps

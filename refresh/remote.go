@@ -153,7 +153,7 @@ func (r *Refresher) store(ctx context.Context, b store.Batch) (store.IngestResul
 const maxGroup = 8
 
 func (r *Refresher) ingestOptions() store.IngestOptions {
-	return store.IngestOptions{Topics: r.Ingester.Topics, NearDistance: r.Ingester.NearDistance}
+	return r.Ingester.options()
 }
 
 // storeGroup stores a queue of feeds (holding writeMu) and hands each its
@@ -305,7 +305,7 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	}
 	release()
 	r.cpu <- struct{}{}
-	items, err := fetch.ParseFeed(redact(resp.URL), resp.Body, resp.URL)
+	items, empty, err := fetch.ParseFeedEmpty(redact(resp.URL), resp.Body, resp.URL, resp.Charset())
 	b := store.Batch{Source: s.Name, Items: items, Fetch: state}
 	if err == nil {
 		b.Prepare(r.ingestOptions())
@@ -318,6 +318,7 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
+	res.Empty = empty
 	return res
 }
 

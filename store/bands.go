@@ -55,12 +55,21 @@ func parallel(n, perWorker int, fn func(i int)) {
 func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) error {
 	x := g.near
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	if err := x.catchUp(ctx, g); err != nil {
+		x.mu.Unlock()
 		return err
 	}
 	g.nearSeq = x.seq
+	x.mu.Unlock()
+	return g.loadCandidates(ctx, fps)
+}
+
+// loadCandidates loads the stored items sharing a key with any of fps
+// into the batch's view; one already there is read again, harmlessly.
+func (g *ingester) loadCandidates(ctx context.Context, fps []feed.Fingerprint) error {
+	x := g.near
 	hits := map[int64][]int64{} // candidate id -> the batch's keys it holds
+	x.mu.Lock()
 	for _, fp := range fps {
 		var keys []int64
 		if g.opt.NearDistance > 0 {
@@ -69,10 +78,14 @@ func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) er
 		if k, ok := hashKey(fp.Hash); ok {
 			keys = append(keys, k)
 		}
+		if fp.Lede != 0 && g.opt.NearDistance > 0 {
+			keys = append(keys, fp.Lede)
+		}
 		for _, k := range keys {
 			x.lookup(k, func(id int64) { hits[id] = append(hits[id], k) })
 		}
 	}
+	x.mu.Unlock()
 	if len(hits) == 0 {
 		return nil
 	}
@@ -110,13 +123,20 @@ func (g *ingester) prefetchBands(ctx context.Context, fps []feed.Fingerprint) er
 	return rows.Err()
 }
 
-// nearest finds the closest near-duplicate of fp among items sharing a
-// band key, confirming each with feed.Similar; ties go to the lowest id.
-// An item written in this batch is judged by its fingerprint now, not as
+// nearCandidate is a stored item whose fingerprint Similar accepts.
+type nearCandidate struct {
+	id   int64
+	dist int
+	j    float64 // estimated shingle overlap
+	why  string
+}
+
+// nearest lists the near-duplicates of fp among items sharing a band
+// key, confirmed with feed.Similar, closest first (ties: lowest id). An
+// item written in this batch is judged by its fingerprint now, not as
 // prefetched.
-func (g *ingester) nearest(fp feed.Fingerprint) (int64, string) {
-	var best int64
-	bestDist, bestWhy := 65, ""
+func (g *ingester) nearest(fp feed.Fingerprint) []nearCandidate {
+	var out []nearCandidate
 	var seen map[int64]bool
 	check := func(id int64, c feed.Fingerprint) {
 		if seen[id] {
@@ -126,9 +146,8 @@ func (g *ingester) nearest(fp feed.Fingerprint) (int64, string) {
 			seen = map[int64]bool{}
 		}
 		seen[id] = true
-		ok, why := feed.Similar(fp, c, g.opt.NearDistance)
-		if dist := feed.Hamming(fp.SimHash, c.SimHash); ok && (dist < bestDist || dist == bestDist && id < best) {
-			best, bestDist, bestWhy = id, dist, fmt.Sprintf("item %d: %s", id, why)
+		if ok, why := feed.Similar(fp, c, g.opt.NearDistance); ok {
+			out = append(out, nearCandidate{id, feed.Hamming(fp.SimHash, c.SimHash), feed.Jaccard(fp, c), fmt.Sprintf("item %d: %s", id, why)})
 		}
 	}
 	b := g.bands
@@ -144,7 +163,40 @@ func (g *ingester) nearest(fp feed.Fingerprint) (int64, string) {
 			}
 		}
 	}
-	return best, bestWhy
+	slices.SortFunc(out, func(a, b nearCandidate) int {
+		if a.dist != b.dist {
+			return a.dist - b.dist
+		}
+		return int(a.id - b.id)
+	})
+	return out
+}
+
+// ledeCandidates lists the items whose text begins as fp's does, but for
+// those in skip (tried already), lowest id first.
+func (g *ingester) ledeCandidates(fp feed.Fingerprint, skip []nearCandidate) []int64 {
+	if fp.Lede == 0 {
+		return nil
+	}
+	var out []int64
+	add := func(id int64) {
+		if !slices.Contains(out, id) && !slices.ContainsFunc(skip, func(c nearCandidate) bool { return c.id == id }) {
+			out = append(out, id)
+		}
+	}
+	b := g.bands
+	for _, c := range b.stored[fp.Lede] {
+		if _, rewritten := b.fps[c.id]; !rewritten {
+			add(c.id)
+		}
+	}
+	for _, id := range b.added[fp.Lede] {
+		if slices.Contains(b.keys[id], fp.Lede) {
+			add(id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // sameHash finds the first item whose normalised text is fp's: the lowest

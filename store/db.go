@@ -122,6 +122,13 @@ func (d *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	// A file's number is the version it makes: a gap would make a later
+	// file take an earlier version's place and skip it for good.
+	for i, n := range names {
+		if want := fmt.Sprintf("migrations/%04d_", i+1); !strings.HasPrefix(n, want) {
+			return fmt.Errorf("migration %s: expected number %04d", strings.TrimPrefix(n, "migrations/"), i+1)
+		}
+	}
 	for {
 		applied := ""
 		err := d.transact(ctx, func(tx *sql.Tx) error {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -22,13 +24,14 @@ type identities struct {
 }
 
 type sourceGUID struct {
-	source int64
-	guid   string
+	source     int64
+	feed, guid string
 }
 
 type sightingRow struct {
 	id, item, source int64
 	hash, reason     string
+	feed, guid, url  string
 }
 
 func newIdentities() *identities {
@@ -54,7 +57,7 @@ func (g *ingester) loadIdentities(ctx context.Context, items []feed.Item) error 
 		if err != nil {
 			return err
 		}
-		if err := g.scanSightings(ctx, `SELECT id, item_id, source_id, hash, reason, guid, '' FROM sightings
+		if err := g.scanSightings(ctx, `SELECT id, item_id, source_id, hash, reason, feed, guid, url FROM sightings
 			WHERE source_id = ? AND guid IN (SELECT value FROM json_each(?)) AND guid <> ''`, g.source, string(list)); err != nil {
 			return fmt.Errorf("guid lookup: %w", err)
 		}
@@ -64,7 +67,7 @@ func (g *ingester) loadIdentities(ctx context.Context, items []feed.Item) error 
 		if err != nil {
 			return err
 		}
-		if err := g.scanSightings(ctx, `SELECT id, item_id, source_id, hash, reason, '', url FROM sightings
+		if err := g.scanSightings(ctx, `SELECT id, item_id, source_id, hash, reason, feed, guid, url FROM sightings
 			WHERE url IN (SELECT value FROM json_each(?)) AND url <> ''`, string(list)); err != nil {
 			return fmt.Errorf("link lookup: %w", err)
 		}
@@ -80,11 +83,10 @@ func (g *ingester) scanSightings(ctx context.Context, q string, args ...any) err
 	defer rows.Close()
 	for rows.Next() {
 		var s sightingRow
-		var guid, url string
-		if err := rows.Scan(&s.id, &s.item, &s.source, &s.hash, &s.reason, &guid, &url); err != nil {
+		if err := rows.Scan(&s.id, &s.item, &s.source, &s.hash, &s.reason, &s.feed, &s.guid, &s.url); err != nil {
 			return err
 		}
-		g.ids.add(&s, guid, url)
+		g.ids.add(&s)
 	}
 	return rows.Err()
 }
@@ -92,30 +94,46 @@ func (g *ingester) scanSightings(ctx context.Context, q string, args ...any) err
 // add records a sighting under its guid and link, once: one read twice
 // (a source's second batch in a transaction) keeps its first record,
 // which has seen this transaction's edits.
-func (ids *identities) add(s *sightingRow, guid, url string) {
+func (ids *identities) add(s *sightingRow) {
 	if ids.byID[s.id] != nil {
 		return
 	}
 	ids.byID[s.id] = s
-	if guid != "" {
-		ids.guids[sourceGUID{s.source, guid}] = s
+	if s.guid != "" {
+		ids.guids[sourceGUID{s.source, s.feed, s.guid}] = s
 	}
-	if url != "" {
-		ids.urls[url] = append(ids.urls[url], s)
+	if s.url != "" {
+		ids.urls[s.url] = append(ids.urls[s.url], s)
 	}
 }
 
-// byURL is the sighting a link leads to: source's own first, then the
-// first seen.
-func (ids *identities) byURL(url string, source int64) *sightingRow {
-	var best *sightingRow
-	for _, s := range ids.urls[url] {
-		switch {
-		case best == nil,
-			s.source == source && best.source != source,
-			(s.source == source) == (best.source == source) && s.id < best.id:
-			best = s
-		}
+// byGUID is the sighting of the entry with guid in feed of source. A row
+// stored before sightings knew their feed (feed ”) stands for any feed
+// of its source, but only while it is plainly the same entry: same link
+// or same text. Otherwise two files that both number their entries from
+// "0" would overwrite each other, as they did.
+func (ids *identities) byGUID(source int64, feed, guid, url, hash string) *sightingRow {
+	if s := ids.guids[sourceGUID{source, feed, guid}]; s != nil || feed == "" {
+		return s
 	}
-	return best
+	if s := ids.guids[sourceGUID{source, "", guid}]; s != nil && (s.url == url && url != "" || s.hash == hash) {
+		return s
+	}
+	return nil
+}
+
+// byURL lists the sightings a link leads to: source's own first, then in
+// the order they were seen.
+func (ids *identities) byURL(url string, source int64) []*sightingRow {
+	list := slices.Clone(ids.urls[url])
+	slices.SortFunc(list, func(a, b *sightingRow) int {
+		if (a.source == source) != (b.source == source) {
+			if a.source == source {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	return list
 }

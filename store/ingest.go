@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -13,15 +15,22 @@ type IngestOptions struct {
 	Topics []*feed.Topic
 	// NearDistance is the SimHash distance for near-duplicates; 0 disables.
 	NearDistance int
+	// MaxAge, when positive, turns away items published longer ago: they
+	// would be pruned at once (retention.max_age).
+	MaxAge time.Duration
 	// Fetch, when set, is the source's new fetch state, stored in the same
 	// transaction as the items so a failed store never leaves validators
 	// that would make the next fetch a 304 hiding lost items.
 	Fetch *FetchState
 }
 
-// IngestResult counts what a batch did.
+// IngestResult counts what a batch did with each item: stored as new,
+// an edit of an entry already stored (Updated), a copy merged into an
+// item stored before, seen before and unchanged, or turned away as
+// older than the retention age or pruned before (Expired).
+// Empty counts entries the parser found nothing in; the caller sets it.
 type IngestResult struct {
-	New, Updated, Merged, Unchanged int
+	New, Updated, Merged, Unchanged, Expired, Empty int
 }
 
 func (r *IngestResult) Add(o IngestResult) {
@@ -29,6 +38,14 @@ func (r *IngestResult) Add(o IngestResult) {
 	r.Updated += o.Updated
 	r.Merged += o.Merged
 	r.Unchanged += o.Unchanged
+	r.Expired += o.Expired
+	r.Empty += o.Empty
+}
+
+// Counts gives r as the metrics count it, with rejected inputs beside.
+func (r IngestResult) Counts(rejected int) feed.IngestCounts {
+	return feed.IngestCounts{New: r.New, Edit: r.Updated, Merged: r.Merged, Unchanged: r.Unchanged,
+		Expired: r.Expired, Empty: r.Empty, Rejected: rejected}
 }
 
 // Ingest stores items seen in source, in one transaction: each item is new,
@@ -63,11 +80,6 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 	classified := prepareAll(batches, opt.Topics)
 	defer classified.Wait() // the batches are the caller's again on return
 	var fps []feed.Fingerprint
-	for _, b := range batches {
-		for i := range b.prep.items {
-			fps = append(fps, b.prep.items[i].fp)
-		}
-	}
 	res := make([]IngestResult, len(batches))
 	at := "" // the source whose batch failed, when one did
 	var ing *ingester
@@ -76,17 +88,42 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 		defer ing.close()
 		clear(res)
 		at = ""
-		if err := ing.prefetchBands(ctx, fps); err != nil {
-			return err
-		}
-		for bi, b := range batches {
+		// Learning what each source repeats remakes the fingerprints of
+		// items that carry it, before their candidates are looked up.
+		srcs := make([]int64, len(batches))
+		learners := make([]*feed.Learner, len(batches))
+		docs := make([]map[string]*feed.Learner, len(batches))
+		for bi := range batches {
+			b := &batches[bi]
 			at = b.Source
 			src, err := ensureSource(ctx, tx, b.Source, d.Now().Unix())
 			if err != nil {
 				return err
 			}
 			ing.source, ing.sourceName = src, b.Source
+			if err := ing.startLearning(ctx, b); err != nil {
+				return err
+			}
+			srcs[bi], learners[bi], docs[bi] = src, ing.learner, ing.docs
+		}
+		fps = fps[:0]
+		for _, b := range batches {
+			for i := range b.prep.items {
+				fps = append(fps, b.prep.items[i].fp)
+			}
+		}
+		if err := ing.prefetchBands(ctx, fps); err != nil {
+			return err
+		}
+		for bi, b := range batches {
+			at = b.Source
+			ing.source, ing.sourceName = srcs[bi], b.Source
+			ing.learner, ing.docs = learners[bi], docs[bi]
+			ing.sharedLinks = sharedLinks(b.Items)
 			if err := ing.loadIdentities(ctx, b.Items); err != nil {
+				return err
+			}
+			if err := ing.loadTombstones(ctx, b.Items); err != nil {
 				return err
 			}
 			for i := range b.Items {
@@ -95,7 +132,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 				}
 			}
 			if b.Fetch != nil {
-				if err := saveFetchState(ctx, tx, src, b.Fetch); err != nil {
+				if err := saveFetchState(ctx, tx, srcs[bi], b.Fetch); err != nil {
 					return err
 				}
 			}
@@ -144,6 +181,14 @@ type ingester struct {
 	// item changed since.
 	fresh map[int64]freshItem // by item id
 	vocab *feed.Vocab         // the topics' rule words, made at the first reclassify
+	// learner and docs are what the current batch's source repeats, from
+	// its stored sightings and from each feed document of the batch.
+	learner *feed.Learner
+	docs    map[string]*feed.Learner
+	tombs   *tombstones // the batch's pruned entries
+	// sharedLinks are links that several entries of one feed document of
+	// the batch carry: an index page, not a story's.
+	sharedLinks map[string]bool
 }
 
 type freshItem struct {
@@ -171,60 +216,142 @@ func (g *ingester) settle(ctx context.Context) error {
 
 // one classifies and stores a single item, strongest identity first.
 func (g *ingester) one(ctx context.Context, it *feed.Item, p *preparedItem, res *IngestResult) error {
-	fp := p.fp
 	if it.GUID != "" {
-		done, err := g.byGUID(ctx, it, fp, res)
-		if done || err != nil {
-			return err
+		if s := g.ids.byGUID(g.source, it.Feed, it.GUID, it.URL, p.fp.Hash); s != nil {
+			return g.revisit(ctx, s, it, p.fp, res)
 		}
+	}
+	if g.expired(it) || g.tombs.has(it) {
+		res.Expired++
+		return nil
 	}
 	if it.URL != "" {
-		done, err := g.byURL(ctx, it, fp, res)
+		done, err := g.byURL(ctx, it, p, res)
 		if done || err != nil {
 			return err
 		}
 	}
-	if id := g.sameHash(fp); id != 0 {
-		res.Merged++
-		return g.merge(ctx, id, it, fp, "hash: same normalised text")
+	if err := g.learn(ctx, it, p); err != nil {
+		return err
 	}
-	if g.opt.NearDistance > 0 {
-		if id, why := g.nearest(fp); id != 0 {
-			res.Merged++
-			return g.merge(ctx, id, it, fp, "near: "+why)
+	fp := p.fp
+	if fp.Words >= minDistinctWords {
+		if id := g.sameHash(fp); id != 0 {
+			kind, why, err := g.evidence(ctx, it, p, id, true, 1)
+			if err != nil {
+				return err
+			}
+			if kind != "" {
+				return g.join(ctx, id, it, p, kind, "hash: same normalised text"+why, res)
+			}
+		}
+		if g.opt.NearDistance > 0 {
+			near := g.nearest(fp)
+			for _, c := range near {
+				kind, why, err := g.evidence(ctx, it, p, c.id, false, c.j)
+				if err != nil {
+					return err
+				}
+				if kind != "" {
+					return g.join(ctx, c.id, it, p, kind, "near: "+c.why+why, res)
+				}
+			}
+			for _, id := range g.ledeCandidates(fp, near) {
+				kind, why, err := g.excerpt(ctx, it, p, id)
+				if err != nil {
+					return err
+				}
+				if kind != "" {
+					return g.join(ctx, id, it, p, kind, why, res)
+				}
+			}
 		}
 	}
 	res.New++
 	return g.insert(ctx, it, p)
 }
 
-// byGUID handles an entry this source has sent before under the same guid.
-func (g *ingester) byGUID(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
-	s := g.ids.guids[sourceGUID{g.source, it.GUID}]
-	if s == nil {
-		return false, nil
+// join records it as a copy of item id: a duplicate from elsewhere, or
+// an entry its own feed sent again under a new guid (an edit).
+func (g *ingester) join(ctx context.Context, id int64, it *feed.Item, p *preparedItem, kind, why string, res *IngestResult) error {
+	if kind == "edit" {
+		res.Updated++
+		why = "edit: " + why
+	} else {
+		res.Merged++
 	}
-	return true, g.revisit(ctx, s, it, fp, res)
+	g.learned(id, p)
+	return g.merge(ctx, id, it, p, why)
+}
+
+// expired reports whether it was published before the retention age.
+func (g *ingester) expired(it *feed.Item) bool {
+	return g.opt.MaxAge > 0 && !it.Published.IsZero() && it.Published.UnixNano() < g.now-g.opt.MaxAge.Nanoseconds()
 }
 
 // byURL joins an item whose canonical link is already stored: from this
-// source it is the same entry (maybe edited); from another, a duplicate.
-func (g *ingester) byURL(ctx context.Context, it *feed.Item, fp feed.Fingerprint, res *IngestResult) (bool, error) {
-	s := g.ids.byURL(it.URL, g.source)
-	if s == nil {
-		return false, nil
+// feed it is the same entry (maybe edited) unless both carry different
+// guids; from another feed or source, a duplicate. A site's home page
+// names no story, so it joins nothing from elsewhere.
+func (g *ingester) byURL(ctx context.Context, it *feed.Item, p *preparedItem, res *IngestResult) (bool, error) {
+	if g.sharedLinks[it.URL] {
+		return false, nil // its feed gives it to several entries: it names none
 	}
-	if s.source == g.source {
-		return true, g.revisit(ctx, s, it, fp, res)
+	list := g.ids.byURL(it.URL, g.source)
+	items := map[int64]bool{}
+	for _, s := range list {
+		items[s.item] = true
 	}
-	res.Merged++
-	return true, g.merge(ctx, s.item, it, fp, "url: same canonical link")
+	for _, s := range list {
+		if s.source == g.source && (s.feed == it.Feed || s.feed == "") {
+			if it.GUID != "" && s.guid != "" && s.guid != it.GUID {
+				continue // another entry that links to the same page
+			}
+			return true, g.revisit(ctx, s, it, p.fp, res)
+		}
+		if isHomePage(it.URL) || len(items) > 1 {
+			return false, nil // a home or section page, linked from several stories
+		}
+		apart, err := g.keptApart(ctx, s.item, it)
+		if err != nil || apart {
+			return false, err
+		}
+		res.Merged++
+		g.learned(s.item, p)
+		return true, g.merge(ctx, s.item, it, p, "url: same canonical link")
+	}
+	return false, nil
+}
+
+// isHomePage reports whether a canonical link is a site's root, which
+// feeds that have no page per entry use for all of them.
+func isHomePage(u string) bool {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(u, "http://")
+	}
+	if !ok {
+		return false
+	}
+	i := strings.IndexByte(rest, '/')
+	return i < 0 || rest[i:] == "/"
 }
 
 // revisit handles a sighting seen again: unchanged, or edited. An edit of
 // the copy the item was made from updates the item; an edit of a merged
 // copy only updates that copy's hash, since the first copy stays.
 func (g *ingester) revisit(ctx context.Context, s *sightingRow, it *feed.Item, fp feed.Fingerprint, res *IngestResult) error {
+	if s.feed != it.Feed {
+		// A row from before sightings knew their feed: record it, so the
+		// feed's own guids name it from now on.
+		if _, err := g.exec(ctx, `UPDATE OR IGNORE sightings SET feed = ? WHERE id = ?`, it.Feed, s.id); err != nil {
+			return err
+		}
+		s.feed = it.Feed
+		if s.guid != "" {
+			g.ids.guids[sourceGUID{s.source, s.feed, s.guid}] = s
+		}
+	}
 	if s.hash == fp.Hash {
 		res.Unchanged++
 		return nil

@@ -11,6 +11,10 @@ import (
 
 func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) error {
 	fp := p.fp
+	if p.drop != nil {
+		it.Text, it.Content = feed.DropParagraphs(it.Text, it.Content, p.drop)
+		p.drop = nil // the paragraphs' numbers were of the text as it came
+	}
 	pub, upd := times(it, g.now)
 	r, err := g.exec(ctx, `INSERT INTO items
 		(url, title, content, text, summary, author, categories, published, updated, created, content_hash, simhash, minhash)
@@ -24,9 +28,10 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) e
 	if err != nil {
 		return err
 	}
-	if err := g.sighting(ctx, id, it, fp, "new"); err != nil {
+	if err := g.sighting(ctx, id, it, p, "new"); err != nil {
 		return err
 	}
+	g.learned(id, p)
 	g.addBands(id, fp)
 	it.ID, it.Sources = id, []string{g.sourceName}
 	g.fresh[id] = freshItem{pub: pub, p: p}
@@ -55,13 +60,13 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 
 // merge records a duplicate sighting of item id; the item itself stays as
 // first stored, but topics may now accept it through the new source.
-func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
+func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, p *preparedItem, reason string) error {
 	var had int
 	err := g.queryRow(ctx, `SELECT count(*) FROM sightings WHERE item_id = ? AND source_id = ?`, id, g.source).Scan(&had)
 	if err != nil {
 		return err
 	}
-	if err := g.sighting(ctx, id, it, fp, reason); err != nil {
+	if err := g.sighting(ctx, id, it, p, reason); err != nil {
 		return err
 	}
 	if had > 0 {
@@ -70,9 +75,9 @@ func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, fp feed.F
 	return g.reclassify(ctx, id)
 }
 
-func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp feed.Fingerprint, reason string) error {
-	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.GUID, it.URL, fp.Hash, reason, g.now)
+func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, p *preparedItem, reason string) error {
+	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, feed, guid, url, hash, reason, seen, units)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.Feed, it.GUID, it.URL, p.fp.Hash, reason, g.now, marshalUnits(p.units.Units))
 	if err != nil {
 		return err
 	}
@@ -80,7 +85,7 @@ func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, fp fee
 	if err != nil {
 		return err
 	}
-	g.ids.add(&sightingRow{id: sid, item: id, source: g.source, hash: fp.Hash, reason: reason}, it.GUID, it.URL)
+	g.ids.add(&sightingRow{id: sid, item: id, source: g.source, hash: p.fp.Hash, reason: reason, feed: it.Feed, guid: it.GUID, url: it.URL})
 	return nil
 }
 

@@ -54,11 +54,14 @@ func hashKey(h string) (int64, bool) {
 }
 
 // itemKeys are the keys an item is indexed under: its band keys, then
-// its hash key.
+// its hash key, then its lede key (for an excerpt to find its story).
 func itemKeys(fp feed.Fingerprint) []int64 {
 	keys := fp.BandKeys()
 	if k, ok := hashKey(fp.Hash); ok {
 		keys = append(keys, k)
+	}
+	if fp.Lede != 0 {
+		keys = append(keys, fp.Lede)
 	}
 	return keys
 }

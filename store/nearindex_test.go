@@ -151,12 +151,18 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0005 takes a database back to what migration 0005 found.
-var undo0005 = []string{`DROP TABLE item_keys`, `DELETE FROM sqlite_sequence WHERE name = 'item_keys'`,
+// undo0008 takes a database back to what migration 0008 found.
+var undo0008 = []string{`DROP TABLE tombstones`, `DROP INDEX sightings_source`, `DROP INDEX sightings_guid`,
+	`ALTER TABLE sightings DROP COLUMN units`, `ALTER TABLE sightings DROP COLUMN feed`,
+	`CREATE UNIQUE INDEX sightings_guid ON sightings(source_id, guid) WHERE guid <> ''`}
+
+// undo0005 takes a database back to what migration 0005 found (and
+// undoes the later migrations first).
+var undo0005 = append(slices.Clone(undo0008), `DROP TABLE item_keys`, `DELETE FROM sqlite_sequence WHERE name = 'item_keys'`,
 	`CREATE TABLE item_bands (key INTEGER NOT NULL,
 		item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
 		PRIMARY KEY (key, item_id)) WITHOUT ROWID`,
-	`CREATE INDEX items_content_hash ON items(content_hash)`}
+	`CREATE INDEX items_content_hash ON items(content_hash)`)
 
 // TestItemKeysMigrates: migration 0005 gives items stored before it their
 // keys, from the MinHash and content hash each holds, and near and exact
@@ -198,6 +204,8 @@ func TestItemKeysMigrates(t *testing.T) {
 	defer db.Close()
 	for id, want := range wantKeys {
 		var got []byte
+		// Migration 0005 had no lede keys to write: those come from ingest.
+		want = want[:min(len(want), (16+1)*nearKeyBytes)]
 		if err := db.db.QueryRow(`SELECT keys FROM item_keys WHERE item_id = ?`, id).Scan(&got); err != nil || !slices.Equal(got, want) {
 			t.Errorf("item %d: migrated keys %x (%v), want %x", id, got, err, want)
 		}
@@ -213,16 +221,19 @@ func TestItemKeysMigrates(t *testing.T) {
 
 // TestExactCopyInOneBatch: an exact copy finds the item stored earlier in
 // its own batch, and an edit in the batch moves the hash it is found by.
+// The copies come from other feed documents of the source (files of one
+// folder): within one feed, other guids would be other entries.
 func TestExactCopyInOneBatch(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	opt := IngestOptions{Topics: mustTopics(t, db, nil)}
+	in := func(f string, it feed.Item) feed.Item { it.Feed = f; return it }
 	r, err := db.Ingest(ctx, "s1", []feed.Item{
 		item("a", "", "Terminal", storyA),
-		item("b", "", "Terminal", storyA), // exact copy: merges into a
-		item("a", "", "Depot", storyC),    // a rewritten
-		item("c", "", "Terminal", storyA), // storyA is now only b's copy: new
-		item("d", "", "Depot", storyC),    // a's new text: merges into a
+		in("f2", item("b", "", "Terminal", storyA)), // exact copy: merges into a
+		item("a", "", "Depot", storyC),              // a rewritten
+		in("f3", item("c", "", "Terminal", storyA)), // storyA is now only b's copy: new
+		in("f4", item("d", "", "Depot", storyC)),    // a's new text: merges into a
 	}, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +245,7 @@ func TestExactCopyInOneBatch(t *testing.T) {
 	b, _ := db.ItemForGUID(ctx, "s1", "b")
 	c, _ := db.ItemForGUID(ctx, "s1", "c")
 	d, _ := db.ItemForGUID(ctx, "s1", "d")
-	if b != a || d != a || c == a {
+	if a == 0 || b != a || d != a || c == a {
 		t.Errorf("ids a=%d b=%d c=%d d=%d: want b and d in a, c apart", a, b, c, d)
 	}
 }

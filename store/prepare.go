@@ -15,7 +15,11 @@ import (
 // ~10 times the text) are dropped once they are made.
 type preparedItem struct {
 	fp      feed.Fingerprint
-	accepts []bool // by topic, as in prepared.topics
+	units   feed.Sentences // for the source's boilerplate (boilerplate.go)
+	learnt  bool           // fp leaves out what the source repeats
+	skip    []bool         // by units.Units: left out of fp
+	drop    map[int]bool   // paragraphs of boilerplate left out of the stored item
+	accepts []bool         // by topic, as in prepared.topics
 	terms   string
 }
 
@@ -102,7 +106,9 @@ func prepareAll(batches []Batch, topics []*feed.Topic) *sync.WaitGroup {
 	}
 	parallel(len(todo), 16, func(k int) {
 		b := &batches[todo[k].b]
-		b.prep.items[todo[k].i].fp = fingerprint(&b.Items[todo[k].i])
+		it, p := &b.Items[todo[k].i], &b.prep.items[todo[k].i]
+		p.fp = fingerprint(it)
+		p.units = feed.Units(it.Title, it.Text)
 	})
 	vocab := topicVocab(topics)
 	var wg sync.WaitGroup

@@ -110,6 +110,15 @@ func (d *DB) deleteItems(ctx context.Context, ids []int64) (int, error) {
 	}
 	var n int64
 	err = d.transact(ctx, func(tx *sql.Tx) error {
+		// Each copy leaves a tombstone, so that no re-fetch of a feed
+		// still listing it, nor a rescan of a folder still holding it,
+		// brings it back as new.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (source_id, feed, guid, url, at)
+			SELECT source_id, feed, guid, url, ? FROM sightings WHERE item_id IN (SELECT value FROM json_each(?))
+			AND (guid <> '' OR url <> '')
+			AND item_id NOT IN (SELECT item_id FROM curation WHERE action = 'pin')`, d.Now().Unix(), string(list)); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))
 			AND id NOT IN (SELECT item_id FROM curation WHERE action = 'pin')`, string(list))
 		if err != nil {

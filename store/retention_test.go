@@ -136,9 +136,9 @@ func TestPrune(t *testing.T) {
 	if res, err := d.Prune(ctx, 180*day, 5); err != nil || res.Deleted != 0 {
 		t.Errorf("second Prune = %+v, %v; want nothing deleted", res, err)
 	}
-	// Re-ingesting a pruned old item stores it again (it is a new item now).
-	if r, err := d.Ingest(ctx, "a", a[11:12], opt); err != nil || r.New != 1 {
-		t.Errorf("re-ingest pruned item = %+v, %v", r, err)
+	// A pruned item never comes back: its tombstone turns it away.
+	if r, err := d.Ingest(ctx, "a", a[11:12], opt); err != nil || r.Expired != 1 || r.New != 0 {
+		t.Errorf("re-ingest pruned item = %+v, %v; want expired", r, err)
 	}
 }
 

@@ -265,11 +265,12 @@ func TestIngestBatchSeesItsOwnItems(t *testing.T) {
 	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
 	nearA := strings.Replace(storyA, "second container", "new container", 1)
 	nearB := strings.Replace(storyB, "sixth day", "seventh day", 1)
+	in := func(f string, it feed.Item) feed.Item { it.Feed = f; return it } // another file of the folder
 	r, err := db.Ingest(ctx, "s1", []feed.Item{
 		item("a", "", "Terminal", storyA),
-		item("a", "", "Heatwave", storyB), // the same entry, rewritten
-		item("c", "", "Heat", nearB),      // a copy of the rewrite: merges
-		item("d", "", "Terminal again", nearA),
+		item("a", "", "Heatwave", storyB),          // the same entry, rewritten
+		in("f2", item("c", "", "Heatwave", nearB)), // a copy of the rewrite: merges
+		in("f3", item("d", "", "Terminal again", nearA)),
 	}, opt)
 	if err != nil {
 		t.Fatal(err)

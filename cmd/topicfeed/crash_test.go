@@ -77,11 +77,11 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second ingest: %v\n%s", err, out)
 	}
-	m := regexp.MustCompile(`(\d+) files: (\d+) new, (\d+) updated, (\d+) merged as duplicates, (\d+) unchanged, (\d+) rejected`).FindStringSubmatch(string(out))
+	m := regexp.MustCompile(`(\d+) files: (\d+) new, (\d+) updated, (\d+) merged as duplicates, (\d+) unchanged, (\d+) expired, (\d+) empty, (\d+) rejected`).FindStringSubmatch(string(out))
 	if m == nil {
 		t.Fatalf("second ingest printed %q", out)
 	}
-	want := fmt.Sprintf("%d files: %d new, 0 updated, 0 merged as duplicates, %d unchanged, 0 rejected",
+	want := fmt.Sprintf("%d files: %d new, 0 updated, 0 merged as duplicates, %d unchanged, 0 expired, 0 empty, 0 rejected",
 		files, files-afterKill, afterKill)
 	if m[0] != want {
 		t.Errorf("second ingest: %q, want %q", m[0], want)
@@ -128,7 +128,8 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 // retention policy and `topicfeed backup FILE`, which refuses to overwrite.
 func TestPruneAndBackupCommands(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeConfig(t, dir, "retention:\n  max_age: 30d\n  max_items_per_source: 3\n")
+	// The old story is ingested while the retention age still takes it.
+	cfg := writeConfig(t, dir, "retention:\n  max_age: 90d\n  max_items_per_source: 3\n")
 	in := filepath.Join(dir, "in")
 	writeArticles(t, in, 5)
 	old := "Harbour Dredging Finished Last Year\n\n" + time.Now().AddDate(0, 0, -60).Format("January 2, 2006") +
@@ -151,6 +152,14 @@ func TestPruneAndBackupCommands(t *testing.T) {
 	if code, _, errs := run(t, "", "pin", "harbour", oldID, "-config", cfg); code != 0 {
 		t.Fatalf("pin: %d %s", code, errs)
 	}
+	cfg = writeConfig(t, dir, "retention:\n  max_age: 30d\n  max_items_per_source: 3\n")
+	// Under 30 days, a story of 60 days is not taken in.
+	older := strings.Replace(old, "Harbour Dredging Finished Last Year", "Harbour Dredging Began", 1)
+	older = strings.Replace(older, "storyold", "storyolder", 1)
+	os.WriteFile(filepath.Join(dir, "older.txt"), []byte(older), 0o644)
+	if code, out, errs := run(t, "", "ingest", "-config", cfg, filepath.Join(dir, "older.txt")); code != 0 || !strings.Contains(out, "0 new") || !strings.Contains(out, "1 expired") {
+		t.Errorf("ingest past max_age: %d %q %s", code, out, errs)
+	}
 	code, out, errs := run(t, "", "prune", "-config", cfg)
 	// Five recent stories in one source, three kept; the old one pinned.
 	if code != 0 || !strings.Contains(out, "2 items pruned: 0 older than 30d, 2 beyond 3 per source; 1 pinned items kept") {
@@ -158,6 +167,10 @@ func TestPruneAndBackupCommands(t *testing.T) {
 	}
 	if code, out, _ := run(t, "", "prune", "-config", cfg); code != 0 || !strings.HasPrefix(out, "0 items pruned") {
 		t.Errorf("second prune: %d %q", code, out)
+	}
+	// A rescan of the unchanged folder brings none of the pruned back.
+	if code, out, errs := run(t, "", "ingest", "-config", cfg, in); code != 0 || !strings.Contains(out, "0 new") || !strings.Contains(out, "2 expired") {
+		t.Errorf("re-ingest after prune: %d %q %s", code, out, errs)
 	}
 
 	backup := filepath.Join(dir, "copy.db")

@@ -99,17 +99,21 @@ func (e *env) explainItem(ctx context.Context, db *store.DB, id int64) error {
 	if err != nil {
 		return err
 	}
-	copies, err := db.Sightings(ctx, id)
+	copies, err := db.Copies(ctx, id)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "item %d: %s\n", it.ID, it.Title)
-	for i, c := range copies {
+	for _, c := range copies {
 		ref := c.GUID
 		if ref == "" {
 			ref = c.URL
 		}
-		fmt.Fprintf(e.stdout, "  copy %d from %s (%s): %s\n", i+1, c.Source, ref, c.Reason)
+		// The copy id is what topicfeed split takes.
+		fmt.Fprintf(e.stdout, "  copy %d from %s (%s): %s\n", c.ID, c.Source, ref, howJoined(c))
+	}
+	if len(copies) > 1 {
+		fmt.Fprintf(e.stdout, "a wrong copy: topicfeed split %d COPY; a missed one: topicfeed merge %d ITEM\n", it.ID, it.ID)
 	}
 	return nil
 }

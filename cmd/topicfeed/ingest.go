@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -51,8 +52,8 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		bar.Finish()
 		fmt.Fprintln(e.stderr)
 	}
-	fmt.Fprintf(e.stdout, "%d files: %d new, %d updated, %d merged as duplicates, %d unchanged, %d rejected\n",
-		res.Files, res.New, res.Updated, res.Merged, res.Unchanged, res.Rejected)
+	fmt.Fprintf(e.stdout, "%d files: %d new, %d updated, %d merged as duplicates, %d unchanged, %d expired, %d empty, %d rejected\n",
+		res.Files, res.New, res.Updated, res.Merged, res.Unchanged, res.Expired, res.Empty, res.Rejected)
 	if err != nil {
 		return err
 	}
@@ -110,5 +111,5 @@ func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, e
 		return nil, nil, err
 	}
 	return db, &refresh.Ingester{DB: db, Topics: e.cfg.FeedTopics(), NearDistance: e.cfg.NearDuplicateDistance(),
-		Sources: e.cfg.FeedSources(), Log: e.log}, nil
+		MaxAge: time.Duration(e.cfg.Retention.MaxAge), Sources: e.cfg.FeedSources(), Log: e.log}, nil
 }

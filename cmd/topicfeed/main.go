@@ -54,6 +54,8 @@ var commands = []command{
 	{"hide", "TOPIC ITEM", "hide an item from a topic", runHide},
 	{"unpin", "TOPIC ITEM", "undo pin", runUnpin},
 	{"unhide", "TOPIC ITEM", "undo hide", runUnhide},
+	{"split", "ITEM COPY", "split a wrongly merged copy off into an item of its own", runSplit},
+	{"merge", "ITEM OTHER", "merge item OTHER, a missed duplicate, into ITEM", runMerge},
 	{"search", "QUERY [-format F] [-limit N]", "full-text search with the rule language", runSearch},
 	{"prune", "", "delete items beyond the retention policy (pinned items stay)", runPrune},
 	{"backup", "FILE", "write a consistent copy of the database to FILE", runBackup},

@@ -57,8 +57,8 @@ func runRefresh(ctx context.Context, e *env, args []string) error {
 		}
 		total.add(res)
 	}
-	fmt.Fprintf(e.stdout, "%d sources refreshed (%d not modified, %d failed): %d new, %d updated, %d merged\n",
-		len(due), total.notModified, failed, total.New, total.Updated, total.Merged)
+	fmt.Fprintf(e.stdout, "%d sources refreshed (%d not modified, %d failed): %d new, %d updated, %d merged, %d unchanged, %d expired, %d empty\n",
+		len(due), total.notModified, failed, total.New, total.Updated, total.Merged, total.Unchanged, total.Expired, total.Empty)
 	if failed > 0 {
 		return errQuiet
 	}

@@ -210,7 +210,7 @@ func (e *env) reload(ctx context.Context, db *store.DB) (*refresh.Ingester, bool
 	e.cfg = cfg
 	e.log.Info("config reloaded", "config", path, "sources", len(sources), "topics", len(topics))
 	return &refresh.Ingester{DB: db, Topics: topics, NearDistance: cfg.NearDuplicateDistance(),
-		Sources: sources, Log: e.log}, true
+		MaxAge: time.Duration(cfg.Retention.MaxAge), Sources: sources, Log: e.log}, true
 }
 
 // workers are the daemon's background loops, stopped together.
@@ -231,8 +231,9 @@ func (d *daemon) startWorkers(parent context.Context, ing *refresh.Ingester) *wo
 	go func() {
 		defer w.wg.Done()
 		ing.Watch(ctx, watchEvery, func(r refresh.FilesResult) {
-			d.metrics.Ingested(r.New, r.Updated, r.Merged)
-			d.e.log.Info("folder ingest", "files", r.Files, "new", r.New, "updated", r.Updated, "merged", r.Merged, "rejected", r.Rejected)
+			d.metrics.Ingested(r.Counts(r.Rejected))
+			d.e.log.Info("folder ingest", "files", r.Files, "new", r.New, "updated", r.Updated, "merged", r.Merged,
+				"unchanged", r.Unchanged, "expired", r.Expired, "empty", r.Empty, "rejected", r.Rejected)
 		})
 	}()
 	go func() {
@@ -256,7 +257,11 @@ func (d *daemon) observeFetch(res refresh.Result) {
 		status = "error"
 	}
 	d.metrics.Fetched(status, res.Duration)
-	d.metrics.Ingested(res.New, res.Updated, res.Merged)
+	rejected := 0
+	if res.Err != nil {
+		rejected = 1
+	}
+	d.metrics.Ingested(res.Counts(rejected))
 }
 
 // queueRefresh is the admin API's "refresh now": it checks the names and
