@@ -222,6 +222,15 @@ func (p *itemParse) item(i int, e *gofeed.Item, base string) (feed.Item, string)
 		it.Summary = feed.HTMLText(e.Description)
 	}
 	link := resolve(base, strings.TrimSpace(e.Link))
+	if link == "" {
+		// An episode that is only its media: the enclosure is what it links to.
+		for _, enc := range e.Enclosures {
+			if u := strings.TrimSpace(enc.URL); u != "" {
+				link = resolve(base, u)
+				break
+			}
+		}
+	}
 	if link != "" {
 		if c, err := feed.CanonicalURL(link); err == nil {
 			it.URL = c
