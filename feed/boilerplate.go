@@ -372,22 +372,32 @@ func wordParts(s string) []string {
 // joinDigitGroups writes thousands without separators: "12,000",
 // "12 000" (a no-break or thin space too) and "12000" are one number.
 func joinDigitGroups(s string) string {
-	if !strings.ContainsAny(s, ", \u00a0\u202f\u2009") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if (r == ',' || r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\u2009') && i > 0 &&
-			s[i-1] >= '0' && s[i-1] <= '9' && threeDigits(s[i+w:]) {
-			i += w
+	var b []byte
+	last := 0 // s[last:] is not yet copied to b
+	for i := 1; i < len(s); i++ {
+		c, w := s[i], 1
+		switch {
+		case c == ',' || c == ' ':
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0: // no-break space
+			w = 2
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xaf || s[i+2] == 0x89): // narrow no-break, thin
+			w = 3
+		default:
 			continue
 		}
-		b.WriteString(s[i : i+w])
-		i += w
+		if isDigit(s[i-1]) && threeDigits(s[i+w:]) {
+			if b == nil {
+				b = make([]byte, 0, len(s))
+			}
+			b = append(b, s[last:i]...)
+			last = i + w
+		}
+		i += w - 1
 	}
-	return b.String()
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
 }
 
 // threeDigits reports whether s starts with exactly three digits.

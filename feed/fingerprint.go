@@ -218,7 +218,11 @@ func NewFingerprintDistinct(title, body, distinct string) Fingerprint {
 		return f
 	}
 	f.Words = wordCount(nd)
-	f.Lede = ledeKey(ledeStart(distinct))
+	if firstLineWords(distinct) >= 10 {
+		f.Lede = ledeKey(nd) // the usual case: the text opens with its lede
+	} else {
+		f.Lede = ledeKey(ledeStart(distinct))
+	}
 	var sk sketcher
 	sk.reset()
 	if f.Words < shingleWords {
@@ -227,6 +231,37 @@ func NewFingerprintDistinct(title, body, distinct string) Fingerprint {
 	sk.addText(nd)
 	f.SimHash, f.MinHash = sk.finish()
 	return f
+}
+
+// firstLineWords counts the words of text's first line, up to ten, the
+// way ledeStart does, without normalising a long paragraph.
+func firstLineWords(text string) int {
+	line, _, _ := strings.Cut(text, "\n")
+	if len(line) > 400 {
+		line = line[:400]
+	}
+	if hasClockTime(line) {
+		return 0
+	}
+	n, inWord := 0, false
+	for _, r := range line {
+		switch {
+		case isCJK(r):
+			n++
+			inWord = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !inWord {
+				n++
+			}
+			inWord = true
+		default:
+			inWord = false
+		}
+		if n >= 10 {
+			return n
+		}
+	}
+	return n
 }
 
 // ledeStart is the normalised start of text from its first line of ten
