@@ -1,7 +1,8 @@
 // Package feed is topicfeed's domain: items, sources and topics, the text
 // normalisation and fingerprints that identify an item, the topic rule
 // language, and rendering of topic feeds. It knows nothing of SQL or the
-// network; the store and fetch packages produce and consume its types.
+// network; the fetch, store and publish packages produce and consume
+// its types.
 package feed
 
 import (
@@ -46,6 +47,18 @@ type TopicStat struct {
 	Name       string
 	Items      int
 	LastUpdate time.Time // newest item's date; zero when empty
+}
+
+// IngestCounts is what ingesting did with each item it was given; every
+// item not published as new is counted with its reason.
+type IngestCounts struct {
+	New       int // stored as a new item
+	Edit      int // an entry stored before, changed (or sent again under a new guid)
+	Merged    int // a copy of a story stored before
+	Unchanged int // seen before as it is
+	Expired   int // older than the retention age, or pruned before
+	Empty     int // no title, text, link or enclosure
+	Rejected  int // inputs (files, feeds) that could not be read, as a whole
 }
 
 // ErrNotFound is returned when an item, topic or source does not exist.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,27 @@ type Channel struct {
 // item keeps it across refreshes and restarts.
 func ItemURL(base string, id int64) string {
 	return strings.TrimRight(base, "/") + "/items/" + strconv.FormatInt(id, 10)
+}
+
+// MaxLimit caps the items of one published feed: ?limit= on feeds and
+// searches, and `topicfeed search -limit`.
+const MaxLimit = 500
+
+// DefaultSearchLimit is the number of items a search feed holds without
+// ?limit=.
+const DefaultSearchLimit = 50
+
+// SearchChannel describes the feed of query q in format f, so the HTTP
+// handler and `topicfeed search` title and link it alike.
+func SearchChannel(base, q string, f Format) Channel {
+	base = strings.TrimRight(base, "/")
+	return Channel{
+		Title:       "Search: " + q,
+		Description: "Items matching " + q,
+		Link:        base + "/",
+		Self:        base + "/search." + string(f) + "?q=" + url.QueryEscape(q),
+		BaseURL:     base,
+	}
 }
 
 // Render writes items (already newest first) as a feed in format f.
@@ -167,7 +189,7 @@ func writeRSS(w io.Writer, ch Channel, gf *feeds.Feed) error {
 	root := rssRoot{Version: "2.0", ContentNS: "http://purl.org/rss/1.0/modules/content/",
 		AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{RssFeed: c}}
 	if ch.Self != "" {
-		root.Channel.Links = append(root.Channel.Links, atomLink{Href: ch.Self, Rel: "self", Type: RSS.mediaType()})
+		root.Channel.Links = append(root.Channel.Links, atomLink{Href: ch.Self, Rel: "self", Type: RSS.MediaType()})
 	}
 	if ch.Hub != "" {
 		root.Channel.Links = append(root.Channel.Links, atomLink{Href: ch.Hub, Rel: "hub"})
@@ -189,7 +211,7 @@ func writeAtom(w io.Writer, ch Channel, gf *feeds.Feed) error {
 	a.Link = nil
 	root := atomRoot{AtomFeed: a, Links: []feeds.AtomLink{{Href: ch.Link, Rel: "alternate", Type: "text/html"}}}
 	if ch.Self != "" {
-		root.Links = append(root.Links, feeds.AtomLink{Href: ch.Self, Rel: "self", Type: Atom.mediaType()})
+		root.Links = append(root.Links, feeds.AtomLink{Href: ch.Self, Rel: "self", Type: Atom.MediaType()})
 	}
 	if ch.Hub != "" {
 		root.Links = append(root.Links, feeds.AtomLink{Href: ch.Hub, Rel: "hub"})
@@ -242,7 +264,8 @@ func writeJSON(w io.Writer, ch Channel, gf *feeds.Feed, items []*Item) error {
 	return e.Encode(out)
 }
 
-func (f Format) mediaType() string {
+// MediaType is ContentType without its parameters, as link type= wants it.
+func (f Format) MediaType() string {
 	ct, _, _ := strings.Cut(f.ContentType(), ";")
 	return ct
 }

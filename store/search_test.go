@@ -15,9 +15,6 @@ import (
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// *DB is what the publisher's search handler consumes.
-var _ feed.Searcher = (*DB)(nil)
-
 // searchItems are stored from two sources, newest last, with the accent,
 // case and field cases the rule language distinguishes.
 var searchItems = []struct {

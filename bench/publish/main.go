@@ -33,6 +33,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 )
 
 func main() {
@@ -67,13 +68,13 @@ func run(n int, dir string, d time.Duration, conns, rounds int) error {
 		return err
 	}
 	defer db.Close()
-	opts := func() feed.PublisherOptions {
+	opts := func() publish.Options {
 		// As served: metrics on, access log formatted (as JSON, then dropped).
-		return feed.PublisherOptions{BaseURL: "http://127.0.0.1", MaxAge: 5 * time.Minute,
-			Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: feed.NewMetrics(prometheus.NewRegistry())}
+		return publish.Options{BaseURL: "http://127.0.0.1", MaxAge: 5 * time.Minute,
+			Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: publish.NewMetrics(prometheus.NewRegistry())}
 	}
-	cached := feed.NewPublisher(db, topics, opts()).Handler()
-	uncachedPub := feed.NewPublisher(db, topics, opts())
+	cached := publish.NewPublisher(db, topics, opts()).Handler()
+	uncachedPub := publish.NewPublisher(db, topics, opts())
 	uncachedH := uncachedPub.Handler()
 	uncached := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uncachedPub.Invalidate() // every request renders: SQL, template, hash
@@ -81,10 +82,10 @@ func run(n int, dir string, d time.Duration, conns, rounds int) error {
 	})
 	// Saved searches: the publisher as serve wires it (renderings kept
 	// until the database changes), and the same search done every time.
-	searchPub := feed.NewPublisher(db, topics, opts())
-	searchPub.Search = feed.NewSearchHandler(db, "http://127.0.0.1", searchPub.Generation)
-	noKeepPub := feed.NewPublisher(db, topics, opts())
-	noKeepPub.Search = feed.NewSearchHandler(db, "http://127.0.0.1", nil)
+	searchPub := publish.NewPublisher(db, topics, opts())
+	searchPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", searchPub.Generation)
+	noKeepPub := publish.NewPublisher(db, topics, opts())
+	noKeepPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", nil)
 	bare, etag, size, err := bareHandler(cached)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/topicfeed/topicfeed/config"
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/refresh"
 	"github.com/topicfeed/topicfeed/store"
 )
@@ -38,8 +39,8 @@ const (
 type daemon struct {
 	e          *env
 	db         *store.DB
-	pub        *feed.Publisher
-	metrics    *feed.Metrics
+	pub        *publish.Publisher
+	metrics    *publish.Metrics
 	refreshNow chan []string // one pass waiting at most; see queueRefresh
 }
 
@@ -78,9 +79,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemon {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &daemon{e: e, db: db, metrics: feed.NewMetrics(reg), refreshNow: make(chan []string, 1)}
+	d := &daemon{e: e, db: db, metrics: publish.NewMetrics(reg), refreshNow: make(chan []string, 1)}
 	admin := adminStore{db}
-	d.pub = feed.NewPublisher(db, ing.Topics, feed.PublisherOptions{
+	d.pub = publish.NewPublisher(db, ing.Topics, publish.Options{
 		BaseURL:    e.cfg.BaseURL,
 		MaxAge:     time.Duration(e.cfg.Refresh.Interval) / 6,
 		Log:        e.log,
@@ -91,8 +92,8 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemo
 		AdminToken: token,
 		Refresh:    d.queueRefresh,
 	})
-	// Search hook: full-text query feeds at /search.rss|atom|json (feed/search.go).
-	d.pub.Search = feed.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation)
+	// Search hook: full-text query feeds at /search.rss|atom|json (publish/search.go).
+	d.pub.Search = publish.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation)
 	return d
 }
 
@@ -288,7 +289,7 @@ func (d *daemon) queueRefresh(ctx context.Context, names []string) ([]string, er
 	select {
 	case d.refreshNow <- names:
 	default:
-		return nil, fmt.Errorf("a refresh is already queued: %w", feed.ErrBusy)
+		return nil, fmt.Errorf("a refresh is already queued: %w", publish.ErrBusy)
 	}
 	if len(names) == 0 {
 		return every, nil
@@ -296,18 +297,18 @@ func (d *daemon) queueRefresh(ctx context.Context, names []string) ([]string, er
 	return names, nil
 }
 
-// adminStore adapts *store.DB to feed.AdminStore and feed.SourceReader,
-// whose types are feed's own so that feed never imports store.
+// adminStore adapts *store.DB to publish.AdminStore and publish.SourceReader,
+// whose types are publish's own so that publish never imports store.
 type adminStore struct{ *store.DB }
 
-func (a adminStore) SourceStatuses(ctx context.Context) ([]feed.SourceStatus, error) {
+func (a adminStore) SourceStatuses(ctx context.Context) ([]publish.SourceStatus, error) {
 	srcs, err := a.DB.Sources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]feed.SourceStatus, len(srcs))
+	out := make([]publish.SourceStatus, len(srcs))
 	for i, s := range srcs {
-		out[i] = feed.SourceStatus{Name: s.Name, URL: s.URL, Path: s.Path, Origin: s.Origin, Items: s.Items,
+		out[i] = publish.SourceStatus{Name: s.Name, URL: s.URL, Path: s.Path, Origin: s.Origin, Items: s.Items,
 			LastFetch: s.Fetched, NextFetch: s.NextFetch, Status: s.Status, Error: s.Error,
 			Failures: s.Failures, Disabled: s.Disabled}
 	}
@@ -318,25 +319,25 @@ func (a adminStore) SourceStatuses(ctx context.Context) ([]feed.SourceStatus, er
 func (a adminStore) AddSource(ctx context.Context, s feed.Source) error {
 	err := a.DB.AddSource(ctx, s, store.OriginAPI)
 	if errors.Is(err, store.ErrExists) {
-		return fmt.Errorf("source %q: %w", s.Name, feed.ErrExists)
+		return fmt.Errorf("source %q: %w", s.Name, publish.ErrExists)
 	}
 	return err
 }
 
-func (a adminStore) Curations(ctx context.Context, topic string) ([]feed.Curation, error) {
+func (a adminStore) Curations(ctx context.Context, topic string) ([]publish.Curation, error) {
 	cs, err := a.DB.Curations(ctx, topic)
-	out := make([]feed.Curation, len(cs))
+	out := make([]publish.Curation, len(cs))
 	for i, c := range cs {
-		out[i] = feed.Curation{Topic: c.Topic, Item: c.ItemID, Action: c.Action, At: c.At}
+		out[i] = publish.Curation{Topic: c.Topic, Item: c.ItemID, Action: c.Action, At: c.At}
 	}
 	return out, err
 }
 
-func (a adminStore) Sightings(ctx context.Context, id int64) ([]feed.Sighting, error) {
+func (a adminStore) Sightings(ctx context.Context, id int64) ([]publish.Sighting, error) {
 	ss, err := a.DB.Sightings(ctx, id)
-	out := make([]feed.Sighting, len(ss))
+	out := make([]publish.Sighting, len(ss))
 	for i, s := range ss {
-		out[i] = feed.Sighting{Source: s.Source, GUID: s.GUID, URL: s.URL, Reason: s.Reason, Seen: s.Seen}
+		out[i] = publish.Sighting{Source: s.Source, GUID: s.GUID, URL: s.URL, Reason: s.Reason, Seen: s.Seen}
 	}
 	return out, err
 }

@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"context"
@@ -7,11 +7,15 @@ import (
 	"testing"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/store"
 )
 
 // The store is what serve's admin adapter embeds: it edits dedup itself.
-var _ feed.DedupEditor = (*store.DB)(nil)
+var _ publish.DedupEditor = (*store.DB)(nil)
+
+// It is also what the search handler consumes.
+var _ publish.Searcher = (*store.DB)(nil)
 
 // TestAPISplitMerge: the wires copy of a different story, merged into d1's
 // item by its link, is split off through the API, comes again as itself,
@@ -114,7 +118,7 @@ func TestAPISplitMerge(t *testing.T) {
 // An admin store that cannot edit dedup answers 501, not a panic.
 func TestAPISplitUnsupported(t *testing.T) {
 	f := newFixture(t)
-	h := f.publisher(feed.PublisherOptions{Admin: struct{ feed.AdminStore }{admin{f.db}}, AdminToken: token}).Handler()
+	h := f.publisher(publish.Options{Admin: struct{ publish.AdminStore }{admin{f.db}}, AdminToken: token}).Handler()
 	if code, out := call(t, h, "POST", "/api/items/1/split", `{"copy": 2}`); code != 501 || out["error"] == nil {
 		t.Errorf("split: %d %v, want 501", code, out)
 	}

@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"fmt"
@@ -12,11 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 )
 
 // benchPublisher is a publisher as served (metrics on, access log
 // formatted and dropped) over a store of 60 items in "all".
-func benchPublisher(b *testing.B) *feed.Publisher {
+func benchPublisher(b *testing.B) *publish.Publisher {
 	f := newFixture(b)
 	var items []feed.Item
 	for i := range 60 {
@@ -24,8 +25,8 @@ func benchPublisher(b *testing.B) *feed.Publisher {
 			fmt.Sprintf("Story %d: %s", i, benchText(i)), time.Duration(i)*time.Minute))
 	}
 	f.ingest(b, "bench", items...)
-	return f.publisher(feed.PublisherOptions{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Metrics: feed.NewMetrics(prometheus.NewRegistry())})
+	return f.publisher(publish.Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Metrics: publish.NewMetrics(prometheus.NewRegistry())})
 }
 
 func benchText(i int) string {

@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // SourceStatus is a source's health as the /sources page and the admin
@@ -58,11 +60,12 @@ type Sighting struct {
 }
 
 // AdminStore is what the admin API changes. AddSource returns ErrExists
-// for a taken name; RemoveSource, Curate and Curations return ErrNotFound
-// for an unknown source, topic or item. Curate's action "" clears.
+// for a taken name; RemoveSource, Curate and Curations return
+// feed.ErrNotFound for an unknown source, topic or item. Curate's action
+// "" clears.
 type AdminStore interface {
 	SourceStatuses(ctx context.Context) ([]SourceStatus, error)
-	AddSource(ctx context.Context, s Source) error
+	AddSource(ctx context.Context, s feed.Source) error
 	RemoveSource(ctx context.Context, name string) error
 	Curate(ctx context.Context, topic string, item int64, action string) error
 	Curations(ctx context.Context, topic string) ([]Curation, error)
@@ -70,7 +73,7 @@ type AdminStore interface {
 }
 
 // RefreshFunc queues a refresh pass over the named sources (all when
-// none) and returns what was queued: ErrNotFound for an unknown source,
+// none) and returns what was queued: feed.ErrNotFound for an unknown source,
 // ErrBusy when a pass is already waiting.
 type RefreshFunc func(ctx context.Context, sources []string) ([]string, error)
 
@@ -157,7 +160,7 @@ func (p *Publisher) apiAddSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("url %q is not an absolute http(s) URL", in.URL))
 		return
 	}
-	if err := p.opt.Admin.AddSource(r.Context(), Source{Name: in.Name, URL: u.String()}); err != nil {
+	if err := p.opt.Admin.AddSource(r.Context(), feed.Source{Name: in.Name, URL: u.String()}); err != nil {
 		p.apiFail(w, r, err)
 		return
 	}
@@ -186,12 +189,12 @@ func (p *Publisher) apiRemoveSource(w http.ResponseWriter, r *http.Request) {
 }
 
 type apiTopic struct {
-	Name        string            `json:"name"`
-	Title       string            `json:"title"`
-	Description string            `json:"description,omitempty"`
-	Items       int               `json:"items"`
-	LastUpdate  time.Time         `json:"last_update,omitzero"`
-	Feeds       map[Format]string `json:"feeds"`
+	Name        string                 `json:"name"`
+	Title       string                 `json:"title"`
+	Description string                 `json:"description,omitempty"`
+	Items       int                    `json:"items"`
+	LastUpdate  time.Time              `json:"last_update,omitzero"`
+	Feeds       map[feed.Format]string `json:"feeds"`
 }
 
 func (p *Publisher) apiTopics(w http.ResponseWriter, r *http.Request) {
@@ -203,8 +206,8 @@ func (p *Publisher) apiTopics(w http.ResponseWriter, r *http.Request) {
 	out := []apiTopic{}
 	for _, t := range *p.topics.Load() {
 		s := stats[t.Name]
-		feeds := map[Format]string{}
-		for _, f := range []Format{RSS, Atom, JSON} {
+		feeds := map[feed.Format]string{}
+		for _, f := range []feed.Format{feed.RSS, feed.Atom, feed.JSON} {
 			feeds[f] = p.channel(t, f).Self
 		}
 		out = append(out, apiTopic{t.Name, t.Title, t.Description, s.Items, s.LastUpdate, feeds})
@@ -268,7 +271,7 @@ func (p *Publisher) apiCurations(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiTopic finds the configured topic named in the path, or answers 404.
-func (p *Publisher) apiTopic(w http.ResponseWriter, r *http.Request) *Topic {
+func (p *Publisher) apiTopic(w http.ResponseWriter, r *http.Request) *feed.Topic {
 	t := p.topic(r.PathValue("name"))
 	if t == nil {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("topic %q: not found", r.PathValue("name")))
@@ -323,15 +326,15 @@ func (p *Publisher) apiItem(w http.ResponseWriter, r *http.Request) {
 		p.apiFail(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, map[string]any{"item": apiItem{it.ID, it.Title, it.URL, ItemURL(p.base, it.ID),
-		it.Author, Summarize(it, 300), it.Categories, it.Sources, it.Published, it.Updated}, "sightings": nonNil(sights)})
+	respond(w, http.StatusOK, map[string]any{"item": apiItem{it.ID, it.Title, it.URL, feed.ItemURL(p.base, it.ID),
+		it.Author, feed.Summarize(it, 300), it.Categories, it.Sources, it.Published, it.Updated}, "sightings": nonNil(sights)})
 }
 
 // apiFail maps an error to its status; unexpected ones are logged once
 // here and reach the client only as "internal error".
 func (p *Publisher) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, feed.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrExists), errors.Is(err, ErrBusy):
 		writeError(w, http.StatusConflict, err.Error())

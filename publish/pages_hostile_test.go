@@ -1,12 +1,12 @@
-package feed_test
+package publish_test
 
 import (
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/topicfeed/topicfeed/feed"
 	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/publish"
 )
 
 // TestPagesHostileFeed takes a hostile feed through the real path (parse,
@@ -23,7 +23,7 @@ func TestPagesHostileFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.ingest(t, "evil", items...)
-	h := f.publisher(feed.PublisherOptions{}).Handler()
+	h := f.publisher(publish.Options{}).Handler()
 	page := do(h, "GET", "/topics/harbour").Body.String()
 	id := regexp.MustCompile(`/items/(\d+)">Harbour news`).FindStringSubmatch(page)
 	if id == nil {

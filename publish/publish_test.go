@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/store"
 )
 
@@ -73,7 +74,7 @@ func (f *fixture) ingest(t testing.TB, source string, items ...feed.Item) {
 
 // countingStore counts every call the publisher makes to the store.
 type countingStore struct {
-	feed.Store
+	publish.Store
 	calls     atomic.Int64
 	lastLimit atomic.Int64
 }
@@ -96,12 +97,12 @@ func (c *countingStore) Item(ctx context.Context, id int64) (*feed.Item, error) 
 
 func (c *countingStore) Ping(ctx context.Context) error { c.calls.Add(1); return c.Store.Ping(ctx) }
 
-func (f *fixture) publisher(o feed.PublisherOptions) *feed.Publisher {
+func (f *fixture) publisher(o publish.Options) *publish.Publisher {
 	o.BaseURL = base
 	if o.MaxAge == 0 {
 		o.MaxAge = 5 * time.Minute
 	}
-	return feed.NewPublisher(f.db, f.topics, o)
+	return publish.NewPublisher(f.db, f.topics, o)
 }
 
 // do serves one request through h and returns the recorded response.
@@ -116,7 +117,7 @@ func do(h http.Handler, method, target string, hdr ...string) *httptest.Response
 }
 
 func TestFeedHeaders(t *testing.T) {
-	h := newFixture(t).publisher(feed.PublisherOptions{}).Handler()
+	h := newFixture(t).publisher(publish.Options{}).Handler()
 	tests := []struct {
 		name, path, contentType string
 	}{
@@ -158,7 +159,7 @@ func TestFeedHeaders(t *testing.T) {
 }
 
 func TestFeedConditional(t *testing.T) {
-	h := newFixture(t).publisher(feed.PublisherOptions{}).Handler()
+	h := newFixture(t).publisher(publish.Options{}).Handler()
 	first := do(h, "GET", "/topics/harbour.atom")
 	etag, lastMod := first.Header().Get("ETag"), first.Header().Get("Last-Modified")
 	gzETag := do(h, "GET", "/topics/harbour.atom", "Accept-Encoding", "gzip").Header().Get("ETag")
@@ -193,7 +194,7 @@ func TestFeedConditional(t *testing.T) {
 func TestFeedGzip(t *testing.T) {
 	f := newFixture(t)
 	cs := &countingStore{Store: f.db}
-	h := feed.NewPublisher(cs, f.topics, feed.PublisherOptions{BaseURL: base}).Handler()
+	h := publish.NewPublisher(cs, f.topics, publish.Options{BaseURL: base}).Handler()
 	plain := do(h, "GET", "/topics/all.json")
 	tests := []struct {
 		name, accept string
@@ -231,7 +232,7 @@ func TestFeedGzip(t *testing.T) {
 func TestFeedLimit(t *testing.T) {
 	f := newFixture(t)
 	cs := &countingStore{Store: f.db}
-	h := feed.NewPublisher(cs, f.topics, feed.PublisherOptions{BaseURL: base}).Handler()
+	h := publish.NewPublisher(cs, f.topics, publish.Options{BaseURL: base}).Handler()
 	tests := []struct {
 		query     string
 		status    int
@@ -273,7 +274,7 @@ func TestFeedLimit(t *testing.T) {
 func TestUnchangedPollTouchesNoSQL(t *testing.T) {
 	f := newFixture(t)
 	cs := &countingStore{Store: f.db}
-	pub := feed.NewPublisher(cs, f.topics, feed.PublisherOptions{BaseURL: base})
+	pub := publish.NewPublisher(cs, f.topics, publish.Options{BaseURL: base})
 	h := pub.Handler()
 	etag := do(h, "GET", "/topics/harbour.rss").Header().Get("ETag")
 	before := cs.calls.Load()
@@ -301,7 +302,7 @@ func TestUnchangedPollTouchesNoSQL(t *testing.T) {
 // feed changed, so If-Modified-Since must not answer 304.
 func TestLastModifiedAfterHide(t *testing.T) {
 	f := newFixture(t)
-	pub := f.publisher(feed.PublisherOptions{})
+	pub := f.publisher(publish.Options{})
 	h := pub.Handler()
 	first := do(h, "GET", "/topics/harbour.atom")
 	id, err := f.db.ItemForGUID(context.Background(), "wires", "w1")
@@ -351,7 +352,7 @@ func TestHubPing(t *testing.T) {
 	srv := httptest.NewServer(hb)
 	defer srv.Close()
 	f := newFixture(t)
-	pub := f.publisher(feed.PublisherOptions{Hub: srv.URL + "/hub"})
+	pub := f.publisher(publish.Options{Hub: srv.URL + "/hub"})
 	ctx := context.Background()
 	if body := do(pub.Handler(), "GET", "/topics/harbour.atom").Body.String(); !strings.Contains(body, `href="`+srv.URL+`/hub" rel="hub"`) {
 		t.Errorf("atom feed lacks the hub link:\n%s", body)
@@ -389,10 +390,10 @@ func TestHubPing(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	search := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "search "+r.URL.Path) })
-	pub := newFixture(t).publisher(feed.PublisherOptions{})
+	pub := newFixture(t).publisher(publish.Options{})
 	pub.Search = search
 	h := pub.Handler()
-	plain := newFixture(t).publisher(feed.PublisherOptions{}).Handler()
+	plain := newFixture(t).publisher(publish.Options{}).Handler()
 	tests := []struct {
 		name, path string
 		h          http.Handler
@@ -424,9 +425,9 @@ func TestRoutes(t *testing.T) {
 
 func TestMetricsAndAccessLog(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := feed.NewMetrics(reg)
+	m := publish.NewMetrics(reg)
 	var logs bytes.Buffer
-	h := newFixture(t).publisher(feed.PublisherOptions{Metrics: m, Log: slog.New(slog.NewJSONHandler(&logs, nil))}).Handler()
+	h := newFixture(t).publisher(publish.Options{Metrics: m, Log: slog.New(slog.NewJSONHandler(&logs, nil))}).Handler()
 	do(h, "GET", "/topics/harbour.rss")
 	do(h, "GET", "/topics/harbour.rss")
 	do(h, "GET", "/nope")
@@ -471,7 +472,7 @@ func TestHubPingForm(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newFixture(t)
-	pub := f.publisher(feed.PublisherOptions{Hub: srv.URL})
+	pub := f.publisher(publish.Options{Hub: srv.URL})
 	pub.Changed(context.Background())
 	f.ingest(t, "dawn", story("d9", "Harbour Tug Sinks", "A harbour tug sank at its moorings; no one was hurt.", time.Hour))
 	if err := pub.Changed(context.Background()); err != nil {

@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/store"
 )
 
@@ -81,7 +81,7 @@ func TestBrowserPages(t *testing.T) {
 	// The base URL must be known before the handler exists: start after.
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	srv.Config.Handler = feed.NewPublisher(f.db, f.topics, feed.PublisherOptions{BaseURL: base, Sources: admin{f.db}}).Handler()
+	srv.Config.Handler = publish.NewPublisher(f.db, f.topics, publish.Options{BaseURL: base, Sources: admin{f.db}}).Handler()
 	srv.Start()
 	defer srv.Close()
 	tests := []struct {
@@ -136,7 +136,7 @@ func activity(t *testing.T, f *fixture) {
 }
 
 // screenshots saves phone and desktop renderings for a person to look at:
-// TOPICFEED_SCREENSHOTS=/tmp/shots go test ./feed -run Browser
+// TOPICFEED_SCREENSHOTS=/tmp/shots go test ./publish -run Browser
 func screenshots(t *testing.T, base, dir string) {
 	for _, page := range []string{"/", "/topics/harbour", "/sources"} {
 		for size, wh := range map[string]string{"phone": "390,844", "wide": "1280,900"} {

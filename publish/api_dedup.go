@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"context"
@@ -7,61 +7,24 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
-
-// DedupEdit is an editor's correction of dedup: a copy split off an item
-// into an item of its own, or an item merged into another.
-type DedupEdit struct {
-	Action  string    `json:"action"`             // "split" or "merge"
-	Item    int64     `json:"item"`               // split: the item the copy left; merge: the item kept
-	Copy    int64     `json:"copy,omitempty"`     // split: the copy split off
-	Source  string    `json:"source,omitempty"`   // split: the copy's source
-	NewItem int64     `json:"new_item,omitempty"` // split: the item made from the copy
-	Merged  int64     `json:"merged,omitempty"`   // merge: the item merged away, now gone
-	Copies  int       `json:"copies,omitempty"`   // merge: how many copies moved
-	At      time.Time `json:"at"`
-}
-
-// Copy is one copy of an item as an editor names it: its id (what a
-// split takes), and how it joined the item.
-type Copy struct {
-	ID     int64     `json:"id"`
-	Source string    `json:"source"`
-	GUID   string    `json:"guid,omitempty"`
-	URL    string    `json:"url,omitempty"`
-	Reason string    `json:"reason"`
-	Seen   time.Time `json:"seen"`
-	// First marks the copy the item was made from, which cannot be split off.
-	First bool `json:"first,omitempty"`
-	// Editor is the last split or merge that moved the copy, if any.
-	Editor *CopyMove `json:"editor,omitempty"`
-}
-
-// CopyMove is an editor's split or merge as one copy saw it.
-type CopyMove struct {
-	Action string    `json:"action"` // "split" or "merge"
-	From   int64     `json:"from"`   // the item the copy was in before
-	At     time.Time `json:"at"`
-}
 
 // DedupEditor is what the admin API's split and merge change; an
 // AdminStore that is one gets the endpoints. Unknown items and copies are
-// ErrNotFound; an edit that cannot be done as asked (merging an item into
-// itself, splitting off the copy an item was made from) is ErrRefused.
+// feed.ErrNotFound; an edit that cannot be done as asked (merging an item
+// into itself, splitting off the copy an item was made from) is
+// feed.ErrRefused.
 // topics are the configured topics, by which touched items are classified.
 type DedupEditor interface {
-	Copies(ctx context.Context, item int64) ([]Copy, error)
+	Copies(ctx context.Context, item int64) ([]feed.Copy, error)
 	// SplitCopy moves one copy of item, named by its id or by its source
 	// when that source has one copy of the item, into a new item.
-	SplitCopy(ctx context.Context, item int64, copy string, topics []*Topic) (DedupEdit, error)
+	SplitCopy(ctx context.Context, item int64, copy string, topics []*feed.Topic) (feed.DedupEdit, error)
 	// MergeItems moves every copy of gone to keep and deletes gone.
-	MergeItems(ctx context.Context, keep, gone int64, topics []*Topic) (DedupEdit, error)
+	MergeItems(ctx context.Context, keep, gone int64, topics []*feed.Topic) (feed.DedupEdit, error)
 }
-
-// ErrRefused is returned for an edit that cannot be done as asked; the
-// error's message says why.
-var ErrRefused = errors.New("refused")
 
 // dedupEditor is the admin store as a DedupEditor, or answers 501.
 func (p *Publisher) dedupEditor(w http.ResponseWriter) DedupEditor {
@@ -153,7 +116,7 @@ func (p *Publisher) apiMerge(w http.ResponseWriter, r *http.Request) {
 
 // apiDedupFail answers a refused edit with 400, anything else as apiFail.
 func (p *Publisher) apiDedupFail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, ErrRefused) {
+	if errors.Is(err, feed.ErrRefused) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

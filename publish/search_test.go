@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"compress/gzip"
@@ -14,26 +14,28 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // fakeSearcher matches its items with the rule, as the store does after
 // its full-text pre-selection.
 type fakeSearcher struct {
-	items []*Item
+	items []*feed.Item
 	err   error
 	limit int // last limit asked for
 	calls int
 }
 
-func (s *fakeSearcher) Search(_ context.Context, r *Rule, limit int) ([]*Item, error) {
+func (s *fakeSearcher) Search(_ context.Context, r *feed.Rule, limit int) ([]*feed.Item, error) {
 	s.limit = limit
 	s.calls++
 	if s.err != nil {
 		return nil, s.err
 	}
-	var out []*Item
+	var out []*feed.Item
 	for _, it := range s.items {
-		if len(out) < limit && r.Match(ItemDoc(it)) {
+		if len(out) < limit && r.Match(feed.ItemDoc(it)) {
 			out = append(out, it)
 		}
 	}
@@ -42,7 +44,7 @@ func (s *fakeSearcher) Search(_ context.Context, r *Rule, limit int) ([]*Item, e
 
 func newFakeSearcher() *fakeSearcher {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	return &fakeSearcher{items: []*Item{
+	return &fakeSearcher{items: []*feed.Item{
 		{ID: 2, Title: "Pakistan and US sign deal", Text: "Washington agreed.", Sources: []string{"dawn"}, Published: at, Updated: at},
 		{ID: 1, Title: "Let us talk", Text: "Pakistan asked us.", Sources: []string{"desk"}, Published: at.Add(-time.Hour), Updated: at.Add(-time.Hour)},
 	}}
@@ -58,7 +60,7 @@ func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder
 func TestSearchHandlerFeeds(t *testing.T) {
 	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/", nil)
 	q := `Pakistan AND US AND "a&b co"`
-	for _, f := range []Format{RSS, Atom, JSON} {
+	for _, f := range []feed.Format{feed.RSS, feed.Atom, feed.JSON} {
 		target := "/search." + string(f) + "?q=" + url.QueryEscape(q)
 		w := get(t, h, target)
 		if w.Code != http.StatusOK {
@@ -196,12 +198,12 @@ func TestSearchHandlerErrors(t *testing.T) {
 		})
 	}
 	get(t, h, "/search.rss?q=x&limit=100000")
-	if s.limit != MaxLimit {
-		t.Errorf("limit 100000 asked the store for %d, want %d", s.limit, MaxLimit)
+	if s.limit != feed.MaxLimit {
+		t.Errorf("limit 100000 asked the store for %d, want %d", s.limit, feed.MaxLimit)
 	}
 	get(t, h, "/search.rss?q=x")
-	if s.limit != DefaultSearchLimit {
-		t.Errorf("no limit asked the store for %d, want %d", s.limit, DefaultSearchLimit)
+	if s.limit != feed.DefaultSearchLimit {
+		t.Errorf("no limit asked the store for %d, want %d", s.limit, feed.DefaultSearchLimit)
 	}
 	s.err = errors.New("disk on fire")
 	if w := get(t, h, "/search.rss?q=x"); w.Code != 500 || strings.Contains(w.Body.String(), "fire") {
@@ -209,20 +211,58 @@ func TestSearchHandlerErrors(t *testing.T) {
 	}
 }
 
+// searchSeeds are the devset rules and the bad rules of feed/rule_test.go,
+// copied because a test cannot import another package's test files.
+var searchSeeds = []string{
+	// devset rules
+	`Pakistan AND ("United States" OR US OR Washington) NOT cricket`,
+	`(China OR Beijing) AND (tariff OR tariffs OR soybeans OR "export controls")`,
+	`"climate finance" OR ("loss and damage" AND fund)`,
+	`title:tariff OR title:tariffs`,
+	`body:"trade deal" AND NOT title:"trade deal"`,
+	`Shehbaz`,
+	`Müller AND (steel OR automakers)`,
+	`bus OR buses OR metro`,
+	`IT exports`,
+	`WHO AND (polio OR vaccination)`,
+	// bad rules
+	``,
+	"  \n ",
+	`a AND`,
+	`a OR `,
+	`NOT`,
+	`a AND OR b`,
+	`OR a`,
+	`x AND (a OR b`,
+	`Pakistan AND (US OR x))`,
+	`) a`,
+	`a ()`,
+	`a "loss and`,
+	`a foo:x`,
+	`and:x`,
+	`a title:`,
+	`title:body:x`,
+	`a ""`,
+	`" - "`,
+	`a !!!`,
+	`Pakistan -cricket`,
+	`tariff*`,
+	`zé*`,
+	`a AND AND "b`,
+	strings.Repeat("(", 101) + "a" + strings.Repeat(")", 101),
+}
+
 // FuzzSearchQuery: any q gives 200 with a feed or 400 with one line, never
 // a 500 or a panic, and 400 exactly when the rule does not parse.
 func FuzzSearchQuery(f *testing.F) {
-	for _, r := range devsetRules {
+	for _, r := range searchSeeds {
 		f.Add(r)
-	}
-	for _, r := range badRules {
-		f.Add(r.in)
 	}
 	f.Add("\x00\xff\u2028 title:")
 	h := NewSearchHandler(newFakeSearcher(), "http://x", nil)
 	f.Fuzz(func(t *testing.T, q string) {
 		w := get(t, h, "/search.json?q="+url.QueryEscape(q))
-		_, perr := ParseRule(q)
+		_, perr := feed.ParseRule(q)
 		switch {
 		case w.Code == http.StatusOK && perr == nil:
 			if _, err := gofeed.NewParser().ParseString(w.Body.String()); err != nil {

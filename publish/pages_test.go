@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/store"
 )
 
@@ -20,7 +21,7 @@ func TestPages(t *testing.T) {
 	f.db.Now = func() time.Time { return t0 }
 	f.ingest(t, "dawn", story("d3", "Harbour Ferry Timetable", "The harbour ferry moves to a summer timetable.", -3*time.Hour))
 	item, _ := f.db.ItemForGUID(ctx, "dawn", "d1")
-	h := f.publisher(feed.PublisherOptions{Sources: admin{f.db}}).Handler()
+	h := f.publisher(publish.Options{Sources: admin{f.db}}).Handler()
 	tests := []struct {
 		name, path string
 		want       []string
@@ -67,7 +68,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestTopicsOPML(t *testing.T) {
-	h := newFixture(t).publisher(feed.PublisherOptions{}).Handler()
+	h := newFixture(t).publisher(publish.Options{}).Handler()
 	w := do(h, "GET", "/topics.opml")
 	if ct := w.Header().Get("Content-Type"); w.Code != 200 || ct != "text/x-opml; charset=utf-8" {
 		t.Fatalf("status %d, type %q", w.Code, ct)

@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // Metrics are topicfeed's Prometheus metrics. They live on a registry the
@@ -73,20 +75,8 @@ func (m *Metrics) Fetched(status string, d time.Duration) {
 	m.refresh.Observe(d.Seconds())
 }
 
-// IngestCounts is what ingesting did with each item it was given; every
-// item not published as new is counted with its reason.
-type IngestCounts struct {
-	New       int // stored as a new item
-	Edit      int // an entry stored before, changed (or sent again under a new guid)
-	Merged    int // a copy of a story stored before
-	Unchanged int // seen before as it is
-	Expired   int // older than the retention age, or pruned before
-	Empty     int // no title, text, link or enclosure
-	Rejected  int // inputs (files, feeds) that could not be read, as a whole
-}
-
 // Ingested records what storing a batch did.
-func (m *Metrics) Ingested(c IngestCounts) {
+func (m *Metrics) Ingested(c feed.IngestCounts) {
 	for _, k := range []struct {
 		kind string
 		n    int

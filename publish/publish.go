@@ -1,4 +1,10 @@
-package feed
+// Package publish is topicfeed's HTTP side, the output end of
+// fetch → refresh → store → publish: topic and search feeds with their
+// caches, 304s and gzip, the HTML pages, the admin API, metrics, the
+// access log and WebSub pings. It reads storage through the small
+// interfaces it declares here (Store, Searcher, AdminStore, SourceReader)
+// and leaves items, rules and feed rendering to package feed.
+package publish
 
 import (
 	"bytes"
@@ -21,18 +27,17 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // Store is what the publisher needs from storage.
 type Store interface {
-	TopicItems(ctx context.Context, topic string, limit int) ([]*Item, error)
-	TopicStats(ctx context.Context) (map[string]TopicStat, error)
-	Item(ctx context.Context, id int64) (*Item, error)
+	TopicItems(ctx context.Context, topic string, limit int) ([]*feed.Item, error)
+	TopicStats(ctx context.Context) (map[string]feed.TopicStat, error)
+	Item(ctx context.Context, id int64) (*feed.Item, error)
 	Ping(ctx context.Context) error
 }
-
-// MaxLimit caps ?limit= on feeds.
-const MaxLimit = 500
 
 //go:embed templates/*.html
 var templateFS embed.FS
@@ -47,8 +52,8 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return strconv.Itoa(n) + " items"
 	},
-	"summary":  func(it *Item) string { return Summarize(it, 280) },
-	"itemURL":  ItemURL,
+	"summary":  func(it *feed.Item) string { return feed.Summarize(it, 280) },
+	"itemURL":  feed.ItemURL,
 	"join":     strings.Join,
 	"subsData": func(base, name string) map[string]string { return map[string]string{"Base": base, "Name": name} },
 	"safe":     func(s string) template.HTML { return template.HTML(s) }, // only for Sanitize'd content
@@ -59,14 +64,14 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // topic touches no SQL.
 type Publisher struct {
 	// Search, when set before Handler is called, answers GET /search.rss,
-	// /search.atom and /search.json (full-text query feeds, feed/search.go).
+	// /search.atom and /search.json (full-text query feeds, search.go).
 	Search http.Handler
 
 	store    Store
-	opt      PublisherOptions
+	opt      Options
 	base     string
 	started  time.Time // Last-Modified of a feed with no items
-	topics   atomic.Pointer[[]*Topic]
+	topics   atomic.Pointer[[]*feed.Topic]
 	mu       sync.Mutex
 	cache    map[cacheKey]*rendered
 	gen      atomic.Uint64
@@ -79,7 +84,7 @@ type Publisher struct {
 
 type cacheKey struct {
 	topic  string
-	format Format
+	format feed.Format
 	limit  int
 }
 
@@ -107,9 +112,9 @@ func (r *rendered) gzipped() []byte {
 	return r.gz
 }
 
-// PublisherOptions configures a Publisher. Only BaseURL is needed; each
+// Options configures a Publisher. Only BaseURL is needed; each
 // other field switches on one part of the site.
-type PublisherOptions struct {
+type Options struct {
 	BaseURL string
 	MaxAge  time.Duration // Cache-Control max-age for feeds
 	Log     *slog.Logger  // access and error logs; discarded when nil
@@ -128,7 +133,7 @@ type PublisherOptions struct {
 }
 
 // NewPublisher returns a publisher of topics from s.
-func NewPublisher(s Store, topics []*Topic, o PublisherOptions) *Publisher {
+func NewPublisher(s Store, topics []*feed.Topic, o Options) *Publisher {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -145,7 +150,7 @@ func NewPublisher(s Store, topics []*Topic, o PublisherOptions) *Publisher {
 }
 
 // SetTopics swaps the topic list (on config reload) and drops the cache.
-func (p *Publisher) SetTopics(ts []*Topic) {
+func (p *Publisher) SetTopics(ts []*feed.Topic) {
 	p.topics.Store(&ts)
 	p.Invalidate()
 }
@@ -157,7 +162,7 @@ func (p *Publisher) Invalidate() { p.gen.Add(1) }
 // the store (NewSearchHandler's) is valid for.
 func (p *Publisher) Generation() uint64 { return p.gen.Load() }
 
-func (p *Publisher) topic(name string) *Topic {
+func (p *Publisher) topic(name string) *feed.Topic {
 	for _, t := range *p.topics.Load() {
 		if t.Name == name {
 			return t
@@ -181,7 +186,7 @@ func (p *Publisher) Handler() http.Handler {
 	if p.opt.Metrics != nil {
 		mux.Handle("GET /metrics", p.opt.Metrics.Handler())
 	}
-	// Search hook: feed/search.go provides the handler; mounted only when set.
+	// Search hook: search.go provides the handler; mounted only when set.
 	if p.Search != nil {
 		for _, ext := range []string{"rss", "atom", "json"} {
 			mux.Handle("GET /search."+ext, p.Search)
@@ -204,7 +209,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 		p.serveTopicPage(w, r, t)
 		return
 	}
-	f, err := ParseFormat(ext)
+	f, err := feed.ParseFormat(ext)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -216,7 +221,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "limit must be a positive whole number", http.StatusBadRequest)
 			return
 		}
-		limit = min(n, MaxLimit)
+		limit = min(n, feed.MaxLimit)
 	}
 	doc, err := p.feed(r.Context(), t, f, limit)
 	if err != nil {
@@ -228,7 +233,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 
 // feed returns the cached rendering, rendering at most once per change
 // even when many readers ask at the same moment.
-func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*rendered, error) {
+func (p *Publisher) feed(ctx context.Context, t *feed.Topic, f feed.Format, limit int) (*rendered, error) {
 	key := cacheKey{t.Name, f, limit}
 	gen := p.gen.Load()
 	p.mu.Lock()
@@ -243,7 +248,7 @@ func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*r
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if err := Render(&buf, f, p.channel(t, f), items); err != nil {
+		if err := feed.Render(&buf, f, p.channel(t, f), items); err != nil {
 			return nil, err
 		}
 		c := p.newRendered(gen, buf.Bytes(), items, old)
@@ -258,16 +263,16 @@ func (p *Publisher) feed(ctx context.Context, t *Topic, f Format, limit int) (*r
 	return v.(*rendered), nil
 }
 
-func (p *Publisher) channel(t *Topic, f Format) Channel {
+func (p *Publisher) channel(t *feed.Topic, f feed.Format) feed.Channel {
 	page := p.base + "/topics/" + t.Name
-	return Channel{Title: t.Title, Description: t.Description, Link: page,
+	return feed.Channel{Title: t.Title, Description: t.Description, Link: page,
 		Self: page + "." + string(f), Hub: p.opt.Hub, BaseURL: p.base}
 }
 
 // newRendered hashes the body and works out Last-Modified: the newest
 // item's update, moved to now when the body changed without any item
 // getting newer (an item hidden or dropped), so If-Modified-Since stays true.
-func (p *Publisher) newRendered(gen uint64, body []byte, items []*Item, old *rendered) *rendered {
+func (p *Publisher) newRendered(gen uint64, body []byte, items []*feed.Item, old *rendered) *rendered {
 	sum := sha256.Sum256(body)
 	r := &rendered{gen: gen, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	for _, it := range items {
@@ -297,7 +302,7 @@ func gzETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gz"` 
 
 // writeFeed answers with doc, gzipped when the client takes it, as
 // topic and search feeds are served alike.
-func writeFeed(w http.ResponseWriter, r *http.Request, f Format, doc *rendered, cacheControl string) {
+func writeFeed(w http.ResponseWriter, r *http.Request, f feed.Format, doc *rendered, cacheControl string) {
 	h := w.Header()
 	h.Set("Vary", "Accept-Encoding")
 	if cacheControl != "" {
@@ -363,7 +368,7 @@ func acceptsGzip(r *http.Request) bool {
 }
 
 func (p *Publisher) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, feed.ErrNotFound) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
@@ -398,7 +403,7 @@ func (p *Publisher) Changed(ctx context.Context) error {
 	}
 	var errs []error
 	for _, t := range *p.topics.Load() {
-		doc, err := p.feed(ctx, t, RSS, t.Limit)
+		doc, err := p.feed(ctx, t, feed.RSS, t.Limit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("topic %s: %w", t.Name, err))
 			continue
@@ -410,7 +415,7 @@ func (p *Publisher) Changed(ctx context.Context) error {
 		if prev == "" || prev == doc.etag {
 			continue
 		}
-		for _, f := range []Format{RSS, Atom, JSON} {
+		for _, f := range []feed.Format{feed.RSS, feed.Atom, feed.JSON} {
 			if err := p.ping(ctx, p.channel(t, f).Self); err != nil {
 				errs = append(errs, err)
 			}

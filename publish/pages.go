@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // alternate is a <link rel="alternate"> for feed autodiscovery.
@@ -32,7 +34,7 @@ func (p *Publisher) newPage(title string) page {
 }
 
 type topicRow struct {
-	*Topic
+	*feed.Topic
 	Items      int
 	LastUpdate time.Time
 }
@@ -56,7 +58,7 @@ func (p *Publisher) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}{pg, rows})
 }
 
-func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *Topic) {
+func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *feed.Topic) {
 	items, err := p.store.TopicItems(r.Context(), t.Name, t.Limit)
 	if err != nil {
 		p.fail(w, r, err)
@@ -64,15 +66,15 @@ func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *To
 	}
 	pg := p.newPage(t.Title)
 	for _, f := range []struct {
-		f    Format
+		f    feed.Format
 		name string
-	}{{RSS, "RSS"}, {Atom, "Atom"}, {JSON, "JSON Feed"}} {
-		pg.Alternates = append(pg.Alternates, alternate{f.f.mediaType(), t.Title + " (" + f.name + ")", p.channel(t, f.f).Self})
+	}{{feed.RSS, "RSS"}, {feed.Atom, "Atom"}, {feed.JSON, "JSON Feed"}} {
+		pg.Alternates = append(pg.Alternates, alternate{f.f.MediaType(), t.Title + " (" + f.name + ")", p.channel(t, f.f).Self})
 	}
 	p.page(w, r, "topic.html", struct {
 		page
-		Topic *Topic
-		Items []*Item
+		Topic *feed.Topic
+		Items []*feed.Item
 	}{pg, t, items})
 }
 
@@ -89,7 +91,7 @@ func (p *Publisher) serveItem(w http.ResponseWriter, r *http.Request) {
 	}
 	p.page(w, r, "item.html", struct {
 		page
-		Item *Item
+		Item *feed.Item
 	}{p.newPage(it.Title), it})
 }
 
@@ -165,13 +167,13 @@ func newSpark(counts []int) spark {
 
 // serveOPML lists every topic feed, to import into a reader at once.
 func (p *Publisher) serveOPML(w http.ResponseWriter, r *http.Request) {
-	var outs []Outline
+	var outs []feed.Outline
 	for _, t := range *p.topics.Load() {
-		outs = append(outs, Outline{Title: t.Title, Text: t.Title, Type: "rss",
-			XMLURL: p.channel(t, RSS).Self, HTMLURL: p.base + "/topics/" + t.Name})
+		outs = append(outs, feed.Outline{Title: t.Title, Text: t.Title, Type: "rss",
+			XMLURL: p.channel(t, feed.RSS).Self, HTMLURL: p.base + "/topics/" + t.Name})
 	}
 	var buf bytes.Buffer
-	if err := WriteOPML(&buf, "topicfeed topics", outs); err != nil {
+	if err := feed.WriteOPML(&buf, "topicfeed topics", outs); err != nil {
 		p.fail(w, r, err)
 		return
 	}

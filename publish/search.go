@@ -1,4 +1,4 @@
-package feed
+package publish
 
 import (
 	"bytes"
@@ -7,28 +7,25 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // Searcher runs a full-text query: the items rule matches, newest first,
 // at most limit of them. *store.DB implements it.
 type Searcher interface {
-	Search(ctx context.Context, rule *Rule, limit int) ([]*Item, error)
+	Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.Item, error)
 }
-
-// DefaultSearchLimit is the number of items a search feed holds without
-// ?limit=.
-const DefaultSearchLimit = 50
 
 // NewSearchHandler serves GET /search.rss, /search.atom and /search.json
 // with ?q=QUERY in the rule language and an optional &limit=N (at most
-// MaxLimit): a feed a reader can subscribe to as a saved search. A query
+// feed.MaxLimit): a feed a reader can subscribe to as a saved search. A query
 // that does not parse is a 400 whose one-line body names the column. base
-// is the public base URL for links, as in PublisherOptions.
+// is the public base URL for links, as in Options.
 //
 // changes, when set, counts the database's changes (Publisher.Generation):
 // a rendered search is kept until it moves, so readers polling a saved
@@ -50,7 +47,7 @@ type searchHandler struct {
 
 type searchKey struct {
 	q      string // as typed: the feed's title and self link name it
-	format Format
+	format feed.Format
 	limit  int
 }
 
@@ -94,26 +91,13 @@ func (h *searchHandler) keep(k searchKey, gen uint64, res *rendered) {
 	h.cached += len(res.body)
 }
 
-// SearchChannel describes the feed of query q in format f, so the HTTP
-// handler and `topicfeed search` title and link it alike.
-func SearchChannel(base, q string, f Format) Channel {
-	base = strings.TrimRight(base, "/")
-	return Channel{
-		Title:       "Search: " + q,
-		Description: "Items matching " + q,
-		Link:        base + "/",
-		Self:        base + "/search." + string(f) + "?q=" + url.QueryEscape(q),
-		BaseURL:     base,
-	}
-}
-
 func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	f, err := ParseFormat(strings.TrimPrefix(path.Ext(r.URL.Path), "."))
+	f, err := feed.ParseFormat(strings.TrimPrefix(path.Ext(r.URL.Path), "."))
 	if err != nil {
 		http.Error(w, "search feeds are /search.rss, /search.atom or /search.json", http.StatusNotFound)
 		return
@@ -137,7 +121,7 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // search renders the feed of rule, parsed from q, or returns the rendering
 // kept since the database last changed.
-func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Format, limit int) (*rendered, error) {
+func (h *searchHandler) search(ctx context.Context, q string, rule *feed.Rule, f feed.Format, limit int) (*rendered, error) {
 	var k searchKey
 	var gen uint64
 	if h.changes != nil {
@@ -151,7 +135,7 @@ func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Form
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := Render(&buf, f, SearchChannel(h.base, q, f), items); err != nil {
+	if err := feed.Render(&buf, f, feed.SearchChannel(h.base, q, f), items); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
@@ -170,21 +154,21 @@ func (h *searchHandler) search(ctx context.Context, q string, rule *Rule, f Form
 
 // parseSearch checks the query parameters, returning a one-line message
 // for the client when they are unusable.
-func parseSearch(q, limitParam string) (*Rule, int, string) {
+func parseSearch(q, limitParam string) (*feed.Rule, int, string) {
 	if strings.TrimSpace(q) == "" {
 		return nil, 0, "missing q: give a query in the topic rule language, e.g. ?q=Pakistan+AND+tariffs"
 	}
-	rule, err := ParseRule(q)
+	rule, err := feed.ParseRule(q)
 	if err != nil {
 		return nil, 0, oneLine("q: " + err.Error())
 	}
-	limit := DefaultSearchLimit
+	limit := feed.DefaultSearchLimit
 	if limitParam != "" {
 		n, err := strconv.Atoi(limitParam)
 		if err != nil || n < 1 {
 			return nil, 0, "limit must be a positive whole number"
 		}
-		limit = min(n, MaxLimit)
+		limit = min(n, feed.MaxLimit)
 	}
 	return rule, limit, ""
 }

@@ -1,4 +1,4 @@
-package feed_test
+package publish_test
 
 import (
 	"context"
@@ -12,17 +12,18 @@ import (
 	"testing"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/publish"
 	"github.com/topicfeed/topicfeed/store"
 )
 
-// admin adapts the real store to feed.AdminStore the way serve.go does.
+// admin adapts the real store to publish.AdminStore the way serve.go does.
 type admin struct{ *store.DB }
 
-func (a admin) SourceStatuses(ctx context.Context) ([]feed.SourceStatus, error) {
+func (a admin) SourceStatuses(ctx context.Context) ([]publish.SourceStatus, error) {
 	srcs, err := a.DB.Sources(ctx)
-	var out []feed.SourceStatus
+	var out []publish.SourceStatus
 	for _, s := range srcs {
-		out = append(out, feed.SourceStatus{Name: s.Name, URL: s.URL, Path: s.Path, Origin: s.Origin, Items: s.Items,
+		out = append(out, publish.SourceStatus{Name: s.Name, URL: s.URL, Path: s.Path, Origin: s.Origin, Items: s.Items,
 			LastFetch: s.Fetched, Status: s.Status, Error: s.Error, Failures: s.Failures, Disabled: s.Disabled})
 	}
 	return out, err
@@ -31,25 +32,25 @@ func (a admin) SourceStatuses(ctx context.Context) ([]feed.SourceStatus, error) 
 func (a admin) AddSource(ctx context.Context, s feed.Source) error {
 	err := a.DB.AddSource(ctx, s, store.OriginAPI)
 	if errors.Is(err, store.ErrExists) {
-		return fmt.Errorf("%w: %w", feed.ErrExists, err)
+		return fmt.Errorf("%w: %w", publish.ErrExists, err)
 	}
 	return err
 }
 
-func (a admin) Curations(ctx context.Context, topic string) ([]feed.Curation, error) {
+func (a admin) Curations(ctx context.Context, topic string) ([]publish.Curation, error) {
 	cs, err := a.DB.Curations(ctx, topic)
-	var out []feed.Curation
+	var out []publish.Curation
 	for _, c := range cs {
-		out = append(out, feed.Curation{Topic: c.Topic, Item: c.ItemID, Action: c.Action, At: c.At})
+		out = append(out, publish.Curation{Topic: c.Topic, Item: c.ItemID, Action: c.Action, At: c.At})
 	}
 	return out, err
 }
 
-func (a admin) Sightings(ctx context.Context, id int64) ([]feed.Sighting, error) {
+func (a admin) Sightings(ctx context.Context, id int64) ([]publish.Sighting, error) {
 	ss, err := a.DB.Sightings(ctx, id)
-	var out []feed.Sighting
+	var out []publish.Sighting
 	for _, s := range ss {
-		out = append(out, feed.Sighting{Source: s.Source, GUID: s.GUID, URL: s.URL, Reason: s.Reason, Seen: s.Seen})
+		out = append(out, publish.Sighting{Source: s.Source, GUID: s.GUID, URL: s.URL, Reason: s.Reason, Seen: s.Seen})
 	}
 	return out, err
 }
@@ -76,7 +77,7 @@ func (r *refresher) refresh(_ context.Context, names []string) ([]string, error)
 func apiHandler(t *testing.T) (http.Handler, *fixture, *refresher) {
 	f := newFixture(t)
 	rf := &refresher{}
-	return f.publisher(feed.PublisherOptions{Admin: admin{f.db}, AdminToken: token, Refresh: rf.refresh}).Handler(), f, rf
+	return f.publisher(publish.Options{Admin: admin{f.db}, AdminToken: token, Refresh: rf.refresh}).Handler(), f, rf
 }
 
 // call sends an API request with the token and decodes the JSON answer.
@@ -244,7 +245,7 @@ func TestAPITopicsItemsRefresh(t *testing.T) {
 	}{
 		{"all", "", nil, 202, "dawn wires"},
 		{"some", `{"sources":["wires"]}`, nil, 202, "wires"},
-		{"busy", `{}`, fmt.Errorf("queued: %w", feed.ErrBusy), 409, ""},
+		{"busy", `{}`, fmt.Errorf("queued: %w", publish.ErrBusy), 409, ""},
 		{"unknown", `{"sources":["nope"]}`, fmt.Errorf("source nope: %w", feed.ErrNotFound), 404, ""},
 	}
 	for _, tc := range tests {
