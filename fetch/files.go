@@ -171,7 +171,7 @@ func parseFile(name string, data []byte, modTime time.Time) (items []feed.Item, 
 			f, err := parseXMLFeed(doc, &root)
 			if err == nil {
 				items, empty := feedItems(name, f, doc, "")
-			return items, true, empty, nil
+				return items, true, empty, nil
 			}
 			if root.isFeed() || !article {
 				return nil, false, 0, fmt.Errorf("%s: not a feed: %v", name, err)
