@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"html"
 	"slices"
 	"strings"
@@ -74,13 +75,16 @@ func Units(title, text string) Sentences {
 	for p := range out.Whole {
 		out.Whole[p] = true
 	}
-	nt := NormalizeText(title)
+	nt := []byte(NormalizeText(title))
+	var buf []byte // one buffer for every sentence's normalised form
 	for i, sp := range spans {
 		if i >= edgeHead && i < len(spans)-edgeTail {
 			out.Whole[sp.para] = false
 			continue
 		}
-		if exact, masked, ok := unitHashes(text[sp.start:sp.end], nt); ok {
+		var exact, masked uint32
+		var ok bool
+		if exact, masked, ok, buf = unitHashes(text[sp.start:sp.end], nt, buf[:0]); ok {
 			out.Units = append(out.Units, Unit{Exact: exact, Masked: masked, Para: sp.para, Start: sp.start, End: sp.end})
 		}
 	}
@@ -131,19 +135,24 @@ func sentenceEnd(s string, i int) (end, next int, para bool) {
 	return len(s), len(s), false
 }
 
-// unitHashes hashes one sentence; ok is false when it has no word.
-func unitHashes(sentence, normTitle string) (exact, masked uint32, ok bool) {
-	n := NormalizeText(sentence)
-	if n == "" {
-		return 0, 0, false
+// unitHashes hashes one sentence, normalised into buf (returned for
+// reuse); ok is false when it has no word.
+func unitHashes(sentence string, normTitle, buf []byte) (exact, masked uint32, ok bool, _ []byte) {
+	if foldIsNoop(sentence) {
+		buf = collapseTo(buf, sentence)
+	} else {
+		buf = collapseTo(buf, Fold(sentence))
 	}
-	if len(normTitle) > 3 {
-		n = strings.ReplaceAll(n, normTitle, "\x00t")
+	if len(buf) == 0 {
+		return 0, 0, false, buf
+	}
+	n := buf
+	if len(normTitle) > 3 && bytes.Contains(n, normTitle) {
+		n = bytes.ReplaceAll(n, normTitle, []byte("\x00t"))
 	}
 	h, hm := uint64(fnvOffset), uint64(fnvOffset)
 	digits := false
-	for i := 0; i < len(n); i++ {
-		c := n[i]
+	for _, c := range n {
 		h = (h ^ uint64(c)) * fnvPrime
 		if '0' <= c && c <= '9' {
 			if !digits {
@@ -155,7 +164,7 @@ func unitHashes(sentence, normTitle string) (exact, masked uint32, ok bool) {
 		digits = false
 		hm = (hm ^ uint64(c)) * fnvPrime
 	}
-	return uint32(h ^ h>>32), uint32(hm^hm>>32) ^ 0x5bd1e995, true
+	return uint32(h ^ h>>32), uint32(hm^hm>>32) ^ 0x5bd1e995, true, buf
 }
 
 // Learner counts, for one source, in how many distinct items each unit

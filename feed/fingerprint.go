@@ -114,7 +114,12 @@ var byteClass = func() (t [256]runeClass) {
 // space collapsing of NormalizeText on text that is already folded. Runs of
 // ASCII word bytes, most of any text, are copied in one tight loop.
 func collapse(s string) string {
-	buf := make([]byte, 0, len(s))
+	return string(collapseTo(make([]byte, 0, len(s)), s))
+}
+
+// collapseTo is collapse appending to buf, for callers that reuse one.
+func collapseTo(buf []byte, s string) []byte {
+	start := len(buf)
 	pendingSpace, prevWord := false, false
 	for i := 0; i < len(s); {
 		r, w, c := rune(s[i]), 1, byteClass[s[i]]
@@ -133,7 +138,7 @@ func collapse(s string) string {
 			i += w
 			continue
 		case c != classWord:
-			pendingSpace = len(buf) > 0
+			pendingSpace = len(buf) > start
 			prevWord = false
 			i += w
 			continue
@@ -152,7 +157,7 @@ func collapse(s string) string {
 			buf = append(buf, wordLower[s[i]])
 		}
 	}
-	return string(buf)
+	return buf
 }
 
 // nextIsWord reports whether s starts with a word character, looking past
