@@ -16,7 +16,7 @@ import (
 
 // benchVersion names cached benchmark databases; bump it when the schema
 // or the generator changes so stale files are not reused.
-const benchVersion = "v5"
+const benchVersion = "v6"
 
 const benchBatch = 1000
 

@@ -6,8 +6,10 @@ ALTER TABLE sightings ADD COLUMN feed TEXT NOT NULL DEFAULT '';
 -- The hashes of the sentences at this copy's start and end, from which
 -- ingest learns what its source repeats (boilerplate); 8 bytes each.
 ALTER TABLE sightings ADD COLUMN units BLOB;
+-- guid before feed: a batch looks its guids up in every feed at once
+-- (rows from before have feed '').
 DROP INDEX sightings_guid;
-CREATE UNIQUE INDEX sightings_guid ON sightings(source_id, feed, guid) WHERE guid <> '';
+CREATE UNIQUE INDEX sightings_guid ON sightings(source_id, guid, feed) WHERE guid <> '';
 -- A source's latest sightings, for learning its boilerplate.
 CREATE INDEX sightings_source ON sightings(source_id, id);
 
