@@ -54,7 +54,7 @@ const (
 // at a paragraph break; one with no word in it is left out.
 func Units(title, text string) Sentences {
 	type span struct{ start, end, para int }
-	var spans []span
+	spans := make([]span, 0, 64)
 	para := 0
 	for start := 0; start < len(text); {
 		end, next, newPara := sentenceEnd(text, start)
@@ -96,6 +96,12 @@ func Units(title, text string) Sentences {
 // lies between.
 func sentenceEnd(s string, i int) (end, next int, para bool) {
 	for j := i; j < len(s); {
+		for j < len(s) && !sentenceByte[s[j]] {
+			j++
+		}
+		if j == len(s) {
+			break
+		}
 		c := s[j]
 		switch {
 		case c == '\n':
@@ -134,6 +140,15 @@ func sentenceEnd(s string, i int) (end, next int, para bool) {
 	}
 	return len(s), len(s), false
 }
+
+// sentenceByte marks the bytes sentenceEnd must look at: the ASCII ends
+// and line break, and the lead bytes of », …, 。, ！ and ？.
+var sentenceByte = func() (t [256]bool) {
+	for _, c := range []byte{'.', '!', '?', '\n', 0xc2, 0xe2, 0xe3, 0xef} {
+		t[c] = true
+	}
+	return t
+}()
 
 // unitHashes hashes one sentence, normalised into buf (returned for
 // reuse); ok is false when it has no word.
@@ -238,20 +253,22 @@ func Classify(st Sentences, counts func(exact, masked uint32) (nExact, nMasked i
 	if len(units) == 0 {
 		return b
 	}
-	b.Skip = make([]bool, len(units))
-	whole := slices.Clone(st.Whole) // paragraphs of content boilerplate only
+	var ne, nm [edgeHead + edgeTail]int // counts, so that nothing is allocated for an item with no boilerplate
 	any := false
 	for i, u := range units {
-		ne, nm := counts(u.Exact, u.Masked)
-		b.Skip[i] = nm >= boilerFingerprint || ne >= boilerFingerprint
-		if ne < boilerContent {
-			whole[u.Para] = false
-		}
-		any = any || b.Skip[i]
+		ne[i], nm[i] = counts(u.Exact, u.Masked)
+		any = any || nm[i] >= boilerFingerprint || ne[i] >= boilerFingerprint
 	}
 	if !any {
-		b.Skip = nil
 		return b
+	}
+	b.Skip = make([]bool, len(units))
+	whole := slices.Clone(st.Whole) // paragraphs of content boilerplate only
+	for i, u := range units {
+		b.Skip[i] = nm[i] >= boilerFingerprint || ne[i] >= boilerFingerprint
+		if ne[i] < boilerContent {
+			whole[u.Para] = false
+		}
 	}
 	// Whole paragraphs of it, from either end inwards.
 	for p := 0; p < st.Paras && whole[p]; p++ {

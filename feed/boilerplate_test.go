@@ -129,6 +129,7 @@ func FuzzUnits(f *testing.F) {
 	f.Add("T", "One. Two!\n\nThree? Four…")
 	f.Add("", "中文。句子！")
 	f.Add("x", "\n\n\n")
+	f.Add("n", "12,000 homes and 12 000 more, 1 234 567 or 2024 100.")
 	f.Fuzz(func(t *testing.T, title, text string) {
 		st := Units(title, text)
 		prev := 0
@@ -145,6 +146,9 @@ func FuzzUnits(f *testing.F) {
 		d := DistinctText(text, st.Units, skip)
 		if utf8.ValidString(text) && !utf8.ValidString(d) {
 			t.Fatalf("DistinctText broke UTF-8: %q", d)
+		}
+		if n := NormalizeText(text); joinDigitSpaces(n) != joinDigitGroups(n) {
+			t.Fatalf("joinDigitSpaces(%q) = %q, joinDigitGroups %q", n, joinDigitSpaces(n), joinDigitGroups(n))
 		}
 		bp := Classify(st, func(e, m uint32) (int, int) { return int(e % 4), int(m % 4) })
 		for p := range bp.Drop {

@@ -212,7 +212,7 @@ func NewFingerprintDistinct(title, body, distinct string) Fingerprint {
 	if distinct != body {
 		nd = NormalizeText(distinct)
 	}
-	nd = splitCJK(joinDigitGroups(nd)) // "12,000" normalised is "12 000"
+	nd = splitCJK(joinDigitSpaces(nd)) // "12,000" normalised is "12 000"
 	var f Fingerprint
 	switch {
 	case nb != "":
@@ -288,6 +288,34 @@ func ledeStart(text string) string {
 		rest = next
 	}
 	return ""
+}
+
+// joinDigitSpaces is joinDigitGroups for normalised text, where a space
+// is the only separator left: it visits spaces, not every byte.
+func joinDigitSpaces(nd string) string {
+	if !strings.ContainsAny(nd, "0123456789") {
+		return nd
+	}
+	var b []byte
+	last := 0
+	for i := strings.IndexByte(nd, ' '); i >= 0; {
+		if i > 0 && isDigit(nd[i-1]) && threeDigits(nd[i+1:]) {
+			if b == nil {
+				b = make([]byte, 0, len(nd))
+			}
+			b = append(b, nd[last:i]...)
+			last = i + 1
+		}
+		j := strings.IndexByte(nd[i+1:], ' ')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	if b == nil {
+		return nd
+	}
+	return string(append(b, nd[last:]...))
 }
 
 // ledeKey hashes the first ledeKeyWords words of normalised text.
