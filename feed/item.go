@@ -25,13 +25,54 @@ type Item struct {
 	Content    string // sanitised HTML
 	Text       string // plain text of title-less body, used for rules and fingerprints
 	Summary    string
-	Author     string
+	Author     string // every author's name, for rules; Authors has them one by one
 	Categories []string
 	Published  time.Time
 	Updated    time.Time
 
+	// What the entry carries beside its text, passed on to every format.
+	Authors    []Person
+	Enclosures []Enclosure // a podcast's audio, a video: what a podcast app plays
+	Image      string      // the item's main image (itunes:image, media:thumbnail, JSON Feed image)
+	Comments   string      // the page of readers' comments
+
+	// Site is the publication the entry was read from: its feed's title
+	// and home page. Fetch sets it for feed entries; a plain article file
+	// has none, and its source's name stands in.
+	Site Site
+
 	// Sources lists every source name the item was seen in, first one first.
 	Sources []string
+	// Credits names every site that carried the item, first copy first,
+	// with each copy's link: the store fills it in, rendering credits them.
+	Credits []Credit
+}
+
+// Person is an author as a feed names them; either field may be empty.
+type Person struct {
+	Name  string
+	Email string
+}
+
+// Enclosure is a file attached to an item.
+type Enclosure struct {
+	URL      string
+	Type     string // MIME type; "" when neither the feed nor the file name says
+	Length   int64  // bytes; 0 when the feed did not say
+	Duration int    // seconds; 0 when unknown
+}
+
+// Site is a publication: its name and home page.
+type Site struct {
+	Name string
+	URL  string // "" when unknown
+}
+
+// Credit is one site that carried an item.
+type Credit struct {
+	Site
+	Feed string // the public feed the copy came in (RSS <source url>); "" for a local file
+	Link string // the story on that site; "" when the copy had no link
 }
 
 // Source is a place items come from: a remote feed URL or a local path.
