@@ -9,6 +9,7 @@ import (
 	"html"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ func parseXMLFeed(doc []byte, root *xmlRoot) (*gofeed.Feed, error) {
 	var err error
 	switch {
 	case root == nil || !root.isFeed():
-		f, err = gofeed.NewParser().Parse(bytes.NewReader(doc))
+		f, err = newParser().Parse(bytes.NewReader(doc))
 		if err == nil || !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			break
 		}
@@ -89,12 +90,12 @@ func parseXMLFeed(doc []byte, root *xmlRoot) (*gofeed.Feed, error) {
 	case root.local == "feed":
 		var af *atom.Feed
 		if af, err = (&atom.Parser{}).Parse(bytes.NewReader(doc)); err == nil {
-			f, err = (&gofeed.DefaultAtomTranslator{}).Translate(af)
+			f, err = (&atomTranslator{}).Translate(af)
 		}
 	default:
 		var rf *rss.Feed
 		if rf, err = (&rss.Parser{}).Parse(bytes.NewReader(doc)); err == nil {
-			f, err = (&gofeed.DefaultRSSTranslator{}).Translate(rf)
+			f, err = newRSSTranslator().Translate(rf)
 		}
 	}
 	if err != nil {
@@ -132,7 +133,21 @@ func parseJSONFeed(doc []byte) (*gofeed.Feed, error) {
 		it.Summary = textHTML(it.Summary)
 	}
 	var tr gofeed.DefaultJSONTranslator
-	return tr.Translate(&jf)
+	f, err := tr.Translate(&jf)
+	if err != nil {
+		return nil, err
+	}
+	// gofeed's enclosures have no duration: keep the first attachment's.
+	if len(f.Items) == len(jf.Items) {
+		for i, it := range jf.Items {
+			if it != nil && it.Attachments != nil && len(*it.Attachments) > 0 {
+				if d := (*it.Attachments)[0].DurationInSeconds; d > 0 {
+					setCustom(f.Items[i], customDuration, strconv.FormatInt(d, 10))
+				}
+			}
+		}
+	}
+	return f, nil
 }
 
 // jsonSyntaxError is a document that starts like JSON but is not JSON.
@@ -169,6 +184,7 @@ func feedItems(name string, f *gofeed.Feed, doc []byte, base string) (_ []feed.I
 		base = cmp.Or(f.FeedLink, f.Link)
 	}
 	p := itemParse{f: f, doc: doc}
+	site := p.site(base)
 	items := make([]feed.Item, 0, len(f.Items))
 	var links []string // the resolved link of each item, once one has a fragment
 	for i, e := range f.Items {
@@ -177,7 +193,7 @@ func feedItems(name string, f *gofeed.Feed, doc []byte, base string) (_ []feed.I
 			empty++
 			continue
 		}
-		it.Feed = scope
+		it.Feed, it.Site = scope, site
 		if links == nil && strings.IndexByte(link, '#') >= 0 {
 			links = make([]string, len(items), len(f.Items))
 		}
@@ -212,11 +228,10 @@ func (p *itemParse) item(i int, e *gofeed.Item, base string) (feed.Item, string)
 	}
 	content := feed.Sanitize(body, base)
 	it := feed.Item{
-		GUID:       strings.TrimSpace(e.GUID),
-		Title:      p.title(i, e.Title),
-		Content:    content,
-		Text:       feed.HTMLText(content),
-		Categories: e.Categories,
+		GUID:    strings.TrimSpace(e.GUID),
+		Title:   p.title(i, e.Title),
+		Content: content,
+		Text:    feed.HTMLText(content),
 	}
 	if e.Content != "" && e.Description != "" {
 		it.Summary = feed.HTMLText(e.Description)
@@ -236,16 +251,25 @@ func (p *itemParse) item(i int, e *gofeed.Item, base string) (feed.Item, string)
 			it.URL = c
 		}
 	}
-	if e.Author != nil {
-		it.Author = e.Author.Name
-	} else if len(e.Authors) > 0 {
-		it.Author = e.Authors[0].Name
-	}
+	p.media(&it, e, base)
 	it.Published, it.Updated = itemTimes(e)
 	if it.Title == "" && it.Text != "" {
 		it.Title = firstSentence(it.Text)
 	}
 	return it, link
+}
+
+// site is the publication the feed names: its title and home page.
+func (p *itemParse) site(base string) feed.Site {
+	name := p.f.Title
+	if p.f.FeedType != "json" && (strings.IndexByte(name, '<') >= 0 || hasEntity(name)) {
+		if hasHTMLMarkup(name) {
+			name = feed.HTMLText(name)
+		} else {
+			name = html.UnescapeString(name)
+		}
+	}
+	return feed.Site{Name: oneLineText(name), URL: webLink(base, p.f.Link)}
 }
 
 // title returns an entry's title as plain text. HTML is read as HTML only
