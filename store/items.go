@@ -17,9 +17,9 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) e
 	}
 	pub, upd := times(it, g.now)
 	r, err := g.exec(ctx, `INSERT INTO items
-		(url, title, content, text, summary, author, categories, published, updated, created, content_hash, simhash, minhash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
+		(url, title, content, text, summary, author, categories, media, published, updated, created, content_hash, simhash, minhash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"), marshalMedia(it),
 		pub, upd, g.now, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash())
 	if err != nil {
 		return err
@@ -45,8 +45,8 @@ func (g *ingester) update(ctx context.Context, id int64, it *feed.Item, fp feed.
 		upd = g.now
 	}
 	_, err := g.exec(ctx, `UPDATE items SET url = ?, title = ?, content = ?, text = ?, summary = ?,
-		author = ?, categories = ?, updated = ?, content_hash = ?, simhash = ?, minhash = ? WHERE id = ?`,
-		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"),
+		author = ?, categories = ?, media = ?, updated = ?, content_hash = ?, simhash = ?, minhash = ? WHERE id = ?`,
+		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"), marshalMedia(it),
 		upd, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash(), id)
 	if err != nil {
 		return err
@@ -76,8 +76,9 @@ func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, p *prepar
 }
 
 func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, p *preparedItem, reason string) error {
-	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, feed, guid, url, hash, reason, seen, units)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.Feed, it.GUID, it.URL, p.fp.Hash, reason, g.now, marshalUnits(p.units.Units))
+	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, feed, guid, url, hash, reason, seen, units, site, site_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.Feed, it.GUID, it.URL, p.fp.Hash, reason, g.now,
+		marshalUnits(p.units.Units), it.Site.Name, it.Site.URL)
 	if err != nil {
 		return err
 	}
@@ -149,23 +150,27 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-const itemColumns = `i.id, i.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.published, i.updated`
+const itemColumns = `i.id, i.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.media, i.published, i.updated`
 
 func scanItem(sc interface{ Scan(...any) error }) (*feed.Item, int64, error) {
 	var it feed.Item
-	var cats string
+	var cats, media string
 	var pub, upd int64
-	if err := sc.Scan(&it.ID, &it.URL, &it.Title, &it.Content, &it.Text, &it.Summary, &it.Author, &cats, &pub, &upd); err != nil {
+	if err := sc.Scan(&it.ID, &it.URL, &it.Title, &it.Content, &it.Text, &it.Summary, &it.Author, &cats, &media, &pub, &upd); err != nil {
 		return nil, 0, err
 	}
 	if cats != "" {
 		it.Categories = strings.Split(cats, "\n")
 	}
+	if err := unmarshalMedia(&it, media); err != nil {
+		return nil, 0, err
+	}
 	it.Published, it.Updated = time.Unix(0, pub).UTC(), time.Unix(0, upd).UTC()
 	return &it, pub, nil
 }
 
-// loadItem reads one item with the names of every source it was seen in.
+// loadItem reads one item with every source it was seen in and the
+// sites to credit.
 func loadItem(ctx context.Context, q queryer, id int64) (*feed.Item, int64, error) {
 	it, pub, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items i WHERE i.id = ?`, id))
 	if err == sql.ErrNoRows {
@@ -174,24 +179,5 @@ func loadItem(ctx context.Context, q queryer, id int64) (*feed.Item, int64, erro
 	if err != nil {
 		return nil, 0, err
 	}
-	it.Sources, err = itemSources(ctx, q, id)
-	return it, pub, err
-}
-
-func itemSources(ctx context.Context, q queryer, id int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT s.name FROM sightings g JOIN sources s ON s.id = g.source_id
-		WHERE g.item_id = ? GROUP BY s.id ORDER BY min(g.id)`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return it, pub, itemCredits(ctx, q, it)
 }

@@ -151,10 +151,15 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0008 takes a database back to what migration 0008 found.
-var undo0008 = []string{`DROP TABLE tombstones`, `DROP INDEX sightings_source`, `DROP INDEX sightings_guid`,
+// undo0010 takes a database back to what migration 0010 found.
+var undo0010 = []string{`ALTER TABLE sightings DROP COLUMN site_url`, `ALTER TABLE sightings DROP COLUMN site`,
+	`ALTER TABLE items DROP COLUMN media`}
+
+// undo0008 takes a database back to what migration 0008 found (and
+// undoes 0010 first; 0009 replays as it is).
+var undo0008 = append(slices.Clone(undo0010), `DROP TABLE tombstones`, `DROP INDEX sightings_source`, `DROP INDEX sightings_guid`,
 	`ALTER TABLE sightings DROP COLUMN units`, `ALTER TABLE sightings DROP COLUMN feed`,
-	`CREATE UNIQUE INDEX sightings_guid ON sightings(source_id, guid) WHERE guid <> ''`}
+	`CREATE UNIQUE INDEX sightings_guid ON sightings(source_id, guid) WHERE guid <> ''`)
 
 // undo0005 takes a database back to what migration 0005 found (and
 // undoes the later migrations first).

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -302,37 +301,24 @@ func (d *DB) itemsByID(ctx context.Context, ids []int64) ([]*feed.Item, error) {
 	return out, nil
 }
 
-// addSources fills in each item's source names, first seen first.
+// addSources fills in each item's source names and credits, first copy
+// first, with one query for the whole page.
 func (d *DB) addSources(ctx context.Context, byID map[int64]*feed.Item, in string, args []any) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT g.item_id, s.name, min(g.id) FROM sightings g
-		JOIN sources s ON s.id = g.source_id WHERE g.item_id IN `+in+` GROUP BY g.item_id, s.id`, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT g.item_id, `+creditColumns+` FROM sightings g
+		JOIN sources s ON s.id = g.source_id WHERE g.item_id IN `+in+` ORDER BY g.item_id, g.id`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	type seen struct {
-		name  string
-		first int64
-	}
-	srcs := map[int64][]seen{}
 	for rows.Next() {
-		var id, first int64
-		var name string
-		if err := rows.Scan(&id, &name, &first); err != nil {
+		var id int64
+		var c copyCredit
+		if err := rows.Scan(&id, &c.source, &c.sourceURL, &c.feed, &c.site, &c.siteURL, &c.link); err != nil {
 			return err
 		}
-		srcs[id] = append(srcs[id], seen{name, first})
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for id, ss := range srcs {
-		sort.Slice(ss, func(a, b int) bool { return ss[a].first < ss[b].first })
 		if it := byID[id]; it != nil {
-			for _, s := range ss {
-				it.Sources = append(it.Sources, s.name)
-			}
+			addCopy(it, c)
 		}
 	}
-	return nil
+	return rows.Err()
 }

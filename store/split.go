@@ -152,9 +152,9 @@ func (d *DB) SplitCopy(ctx context.Context, item int64, copy string, topics []*f
 			}
 			return refuse("item %d: copy %d (%s) is the copy the item was made from; split its other copies off instead", item, c.id, c.source)
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO items (url, title, content, text, summary, author, categories,
+		r, err := tx.ExecContext(ctx, `INSERT INTO items (url, title, content, text, summary, author, categories, media,
 				published, updated, created, content_hash, simhash, minhash)
-			SELECT g.url, i.title, i.content, i.text, i.summary, i.author, i.categories,
+			SELECT g.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.media,
 				i.published, i.updated, ?, g.hash, i.simhash, i.minhash
 			FROM sightings g JOIN items i ON i.id = g.item_id WHERE g.id = ?`, at, c.id)
 		if err != nil {

@@ -168,7 +168,7 @@ func (d *DB) items(ctx context.Context, q string, args ...any) ([]*feed.Item, er
 		return nil, err
 	}
 	for _, it := range out {
-		if it.Sources, err = itemSources(ctx, d.db, it.ID); err != nil {
+		if err := itemCredits(ctx, d.db, it); err != nil {
 			return nil, err
 		}
 	}
