@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/topicfeed/topicfeed/feed"
 )
 
 // DefaultPath is the config file read when -config is not given.
@@ -57,6 +59,9 @@ type Dedup struct {
 type Retention struct {
 	MaxAge            Duration `yaml:"max_age"`
 	MaxItemsPerSource int      `yaml:"max_items_per_source"`
+	// MaxContent caps what is kept of one item's content; a longer item
+	// is cut at a paragraph and links to the rest at its site.
+	MaxContent ByteSize `yaml:"max_content"`
 }
 
 type Source struct {
@@ -99,7 +104,7 @@ func Default() *Config {
 			MaxBody:     10 << 20,
 		},
 		Dedup:     Dedup{NearDuplicateDistance: &d},
-		Retention: Retention{MaxAge: Duration(180 * 24 * time.Hour), MaxItemsPerSource: 5000},
+		Retention: Retention{MaxAge: Duration(180 * 24 * time.Hour), MaxItemsPerSource: 5000, MaxContent: feed.DefaultMaxContent},
 	}
 }
 

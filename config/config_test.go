@@ -14,7 +14,7 @@ listen: 127.0.0.1:9090
 base_url: https://feeds.example.org
 refresh: {interval: 15m, concurrency: 4, per_host: 1, timeout: 5s, max_body: 2MiB}
 dedup: {near_duplicate_distance: 0}
-retention: {max_age: 180d, max_items_per_source: 100}
+retention: {max_age: 180d, max_items_per_source: 100, max_content: 64KiB}
 sources:
   - name: dawn
     url: https://www.dawn.com/feeds/home
@@ -48,6 +48,9 @@ topics:
 	if got := int64(c.Refresh.MaxBody); got != 2<<20 {
 		t.Errorf("MaxBody = %d", got)
 	}
+	if got := int64(c.Retention.MaxContent); got != 64<<10 {
+		t.Errorf("MaxContent = %d", got)
+	}
 	if got := c.NearDuplicateDistance(); got != 0 {
 		t.Errorf("NearDuplicateDistance = %d, want 0 (explicitly disabled)", got)
 	}
@@ -72,6 +75,9 @@ func TestDefaults(t *testing.T) {
 	if ts := c.FeedTopics(); len(ts) != 1 || ts[0].Name != "all" {
 		t.Errorf("default topics = %v, want only all", ts)
 	}
+	if c.Retention.MaxContent != 256<<10 {
+		t.Errorf("retention.max_content = %d, want 256 KiB", c.Retention.MaxContent)
+	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml"), true); err == nil {
 		t.Error("an explicitly named missing file must be an error")
 	}
@@ -95,6 +101,7 @@ func TestProblems(t *testing.T) {
 		{"syntax", "topics: [\n", []string{`t.yaml:`}},
 		{"listen", "listen: nowhere\n", []string{`t.yaml:1: listen: "nowhere" is not host:port`}},
 		{"distance", "dedup: {near_duplicate_distance: 99}\n", []string{`t.yaml:1: dedup.near_duplicate_distance: 99 is not between 0 and 64`}},
+		{"content cap", "retention:\n  max_content: 100B\n", []string{`t.yaml:2: retention.max_content: must be at least 1KiB`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

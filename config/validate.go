@@ -69,10 +69,17 @@ func (v *validator) top() {
 	if d := c.NearDuplicateDistance(); d < 0 || d > 64 {
 		v.add("dedup.near_duplicate_distance", "dedup.near_duplicate_distance: %d is not between 0 and 64", d)
 	}
+	if c.Retention.MaxContent < minContent {
+		v.add("retention.max_content", "retention.max_content: must be at least 1KiB")
+	}
 	if c.Retention.MaxItemsPerSource < 0 {
 		v.add("retention.max_items_per_source", "retention.max_items_per_source: must not be negative")
 	}
 }
+
+// minContent is the smallest content cap: a paragraph and the link to
+// the rest must fit.
+const minContent = 1 << 10
 
 func (v *validator) sources() {
 	seen := map[string]bool{}

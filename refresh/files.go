@@ -30,6 +30,7 @@ type Ingester struct {
 	Topics       []*feed.Topic
 	NearDistance int
 	MaxAge       time.Duration // retention.max_age: older items are not stored
+	MaxContent   int           // retention.max_content: longer items are cut; 0 for the default
 	Sources      []feed.Source // path sources claim the files under them
 	Log          *slog.Logger
 }
@@ -94,7 +95,7 @@ func (g *Ingester) Files(ctx context.Context, paths []string, stdin io.Reader,
 
 // options are the dedup and retention settings every batch is stored with.
 func (g *Ingester) options() store.IngestOptions {
-	return store.IngestOptions{Topics: g.Topics, NearDistance: g.NearDistance, MaxAge: g.MaxAge}
+	return store.IngestOptions{Topics: g.Topics, NearDistance: g.NearDistance, MaxAge: g.MaxAge, MaxContent: g.MaxContent}
 }
 
 // lookahead bounds how many parsed files wait for the store, which keeps

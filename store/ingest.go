@@ -18,10 +18,21 @@ type IngestOptions struct {
 	// MaxAge, when positive, turns away items published longer ago: they
 	// would be pruned at once (retention.max_age).
 	MaxAge time.Duration
+	// MaxContent caps each item's stored content, text and summary, in
+	// bytes (retention.max_content; see feed.Item.Cap); 0 is
+	// feed.DefaultMaxContent.
+	MaxContent int
 	// Fetch, when set, is the source's new fetch state, stored in the same
 	// transaction as the items so a failed store never leaves validators
 	// that would make the next fetch a 304 hiding lost items.
 	Fetch *FetchState
+}
+
+func (o IngestOptions) maxContent() int {
+	if o.MaxContent > 0 {
+		return o.MaxContent
+	}
+	return feed.DefaultMaxContent
 }
 
 // IngestResult counts what a batch did with each item: stored as new,
@@ -77,7 +88,7 @@ type Batch struct {
 func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptions) ([]IngestResult, error) {
 	// What needs no database is done before the write lock is taken, or
 	// (new items' topics and terms) while the writer stores the batch.
-	classified := prepareAll(batches, opt.Topics)
+	classified := prepareAll(batches, opt)
 	defer classified.Wait() // the batches are the caller's again on return
 	var fps []feed.Fingerprint
 	res := make([]IngestResult, len(batches))

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"runtime"
 	"slices"
 	"sync"
@@ -36,7 +37,7 @@ type prepared struct {
 // which costs about what parsing it did.
 func (b *Batch) Prepare(opt IngestOptions) {
 	one := []Batch{*b}
-	prepareAll(one, opt.Topics).Wait()
+	prepareAll(one, opt).Wait()
 	b.prep = one[0].prep
 }
 
@@ -85,13 +86,16 @@ func (b *Batch) preparedFor(topics []*feed.Topic) bool {
 	return b.prep != nil && len(b.prep.items) == len(b.Items) && slices.Equal(b.prep.topics, topics)
 }
 
-// prepareAll prepares every batch not prepared for topics. Fingerprints
-// are made on every core before it returns; the rest is made in the
+// prepareAll prepares every batch not prepared for opt's topics. Items
+// longer than opt's content cap are shortened (feed.Item.Cap) before
+// anything is made from them. Fingerprints are made on every core before
+// it returns; the rest is made in the
 // background, in item order, on every core but the caller's, so that the
 // writer stores the batch while it is classified. Wait on the result
 // before reading an item's accepts or terms, and before the batches are
 // handed back.
-func prepareAll(batches []Batch, topics []*feed.Topic) *sync.WaitGroup {
+func prepareAll(batches []Batch, opt IngestOptions) *sync.WaitGroup {
+	topics, maxContent := opt.Topics, opt.maxContent()
 	type ref struct{ b, i int }
 	var todo []ref
 	for bi := range batches {
@@ -107,6 +111,7 @@ func prepareAll(batches []Batch, topics []*feed.Topic) *sync.WaitGroup {
 	parallel(len(todo), 16, func(k int) {
 		b := &batches[todo[k].b]
 		it, p := &b.Items[todo[k].i], &b.prep.items[todo[k].i]
+		it.Cap(maxContent, cmp.Or(it.Site.Name, b.Source))
 		p.fp = fingerprint(it)
 		p.units = feed.Units(it.Title, it.Text)
 	})

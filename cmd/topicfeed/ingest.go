@@ -111,5 +111,6 @@ func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, e
 		return nil, nil, err
 	}
 	return db, &refresh.Ingester{DB: db, Topics: e.cfg.FeedTopics(), NearDistance: e.cfg.NearDuplicateDistance(),
-		MaxAge: time.Duration(e.cfg.Retention.MaxAge), Sources: e.cfg.FeedSources(), Log: e.log}, nil
+		MaxAge: time.Duration(e.cfg.Retention.MaxAge), MaxContent: int(e.cfg.Retention.MaxContent),
+		Sources: e.cfg.FeedSources(), Log: e.log}, nil
 }
