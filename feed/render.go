@@ -1,10 +1,10 @@
 package feed
 
 import (
-	"encoding/json"
+	"bytes"
+	"cmp"
 	"encoding/xml"
 	"fmt"
-	"html"
 	"io"
 	"net/url"
 	"strconv"
@@ -52,6 +52,7 @@ type Channel struct {
 	Hub         string    // WebSub hub, optional
 	BaseURL     string    // for item ids and links of items without one
 	Updated     time.Time // used when there are no items
+	MaxBytes    int       // the most the rendered feed may hold; 0 for DefaultMaxBytes
 }
 
 // ItemURL is the stable id and fallback link of a stored item: the same
@@ -81,19 +82,110 @@ func SearchChannel(base, q string, f Format) Channel {
 	}
 }
 
-// Render writes items (already newest first) as a feed in format f.
+// DefaultMaxBytes is the size a rendered feed keeps under when the
+// channel names none: refresh.max_body's default, which topicfeed itself
+// and typical readers refuse to read past.
+const DefaultMaxBytes = 10 << 20
+
+// Render writes items (already newest first) as a feed in format f, in
+// at most ch.MaxBytes (see fit).
 func Render(w io.Writer, f Format, ch Channel, items []*Item) error {
-	gf := gorillaFeed(ch, items)
-	switch f {
-	case Atom:
-		return writeAtom(w, ch, gf)
-	case JSON:
-		return writeJSON(w, ch, gf, items)
+	es := make([]*entry, len(items))
+	for i, it := range items {
+		es[i] = newEntry(ch, it)
 	}
-	return writeRSS(w, ch, gf)
+	// Rendered into a buffer, so an over-long feed can be rendered again
+	// trimmed; the publisher's own buffer is written into directly.
+	buf, direct := w.(*bytes.Buffer)
+	if !direct {
+		buf = new(bytes.Buffer)
+	}
+	start := buf.Len()
+	if err := write(buf, f, ch, es); err != nil {
+		return err
+	}
+	if max := ch.maxBytes(); buf.Len()-start > max {
+		buf.Truncate(start)
+		if err := write(buf, f, ch, fit(f, ch, es, max)); err != nil {
+			return err
+		}
+	}
+	if direct {
+		return nil
+	}
+	_, err := buf.WriteTo(w)
+	return err
 }
 
-func gorillaFeed(ch Channel, items []*Item) *feeds.Feed {
+func write(w io.Writer, f Format, ch Channel, es []*entry) error {
+	switch f {
+	case Atom:
+		return writeAtom(w, ch, es)
+	case JSON:
+		return writeJSON(w, ch, es)
+	}
+	return writeRSS(w, ch, es)
+}
+
+func (ch Channel) maxBytes() int {
+	if ch.MaxBytes > 0 {
+		return ch.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+// entry is an item as every format publishes it.
+type entry struct {
+	it   *Item
+	id   string // ours: the item's page, stable across refreshes
+	link string // the original, else our page
+	// published and updated are the item's, each standing in for the
+	// other, and the channel's for an item with no date at all (the store
+	// dates every item; a feed made of parsed files may not).
+	published, updated time.Time
+	credits            []Credit // first copy first
+	content            string   // HTML: the item's content, then the credit of a merged story
+	summary            string   // plain text
+}
+
+func newEntry(ch Channel, it *Item) *entry {
+	e := &entry{it: it, id: ItemURL(ch.BaseURL, it.ID), credits: credits(it), summary: Summarize(it, 300)}
+	e.link = e.id
+	if isWebURL(it.URL) { // a relative link from a local file leads nowhere in a reader
+		e.link = it.URL
+	}
+	e.published, e.updated = cmp.Or(it.Published, it.Updated, ch.Updated), cmp.Or(it.Updated, it.Published, ch.Updated)
+	e.content = it.Content
+	if c := creditHTML(e.credits); c != "" {
+		e.content += c
+	}
+	return e
+}
+
+// shorten leaves the entry its summary, a link to the rest and its
+// credit, for a feed too long to carry all of every item (fit).
+func (e *entry) shorten() {
+	var b strings.Builder
+	if e.summary != "" {
+		b.WriteString("<p>" + escapeText(e.summary) + "</p>")
+	}
+	site := ""
+	if len(e.credits) > 0 {
+		site = e.credits[0].Name
+	}
+	b.WriteString(ContinueReading(e.it.URL, site))
+	b.WriteString(creditHTML(e.credits))
+	e.content = b.String()
+}
+
+// escapeText makes plain text HTML, escaping only what HTML needs: an
+// apostrophe stays an apostrophe.
+var escapeText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// gorillaFeed is the channel and the parts of each entry that
+// gorilla/feeds renders alike in every format; each format's writer adds
+// what gorilla/feeds has no field for.
+func gorillaFeed(ch Channel, es []*entry) *feeds.Feed {
 	gf := &feeds.Feed{
 		Title:       ch.Title,
 		Link:        &feeds.Link{Href: ch.Link},
@@ -103,44 +195,33 @@ func gorillaFeed(ch Channel, items []*Item) *feeds.Feed {
 	if gf.Description == "" {
 		gf.Description = ch.Title
 	}
-	for _, it := range items {
-		if it.Updated.After(gf.Updated) {
-			gf.Updated = it.Updated.UTC()
+	for _, e := range es {
+		if e.updated.After(gf.Updated) {
+			gf.Updated = e.updated.UTC()
 		}
-		gf.Items = append(gf.Items, gorillaItem(ch, it))
+		gf.Items = append(gf.Items, &feeds.Item{
+			Title:       e.it.Title,
+			Link:        &feeds.Link{Href: e.link},
+			Id:          e.id,
+			IsPermaLink: "false",
+			Created:     e.published.UTC(),
+			Updated:     e.updated.UTC(),
+			Content:     e.content,
+		})
 	}
 	gf.Created = gf.Updated
 	return gf
 }
 
-func gorillaItem(ch Channel, it *Item) *feeds.Item {
-	link := it.URL
-	if link == "" {
-		link = ItemURL(ch.BaseURL, it.ID)
-	}
-	gi := &feeds.Item{
-		Title:       it.Title,
-		Link:        &feeds.Link{Href: link},
-		Description: html.EscapeString(Summarize(it, 300)),
-		Id:          ItemURL(ch.BaseURL, it.ID),
-		IsPermaLink: "false",
-		Created:     it.Published.UTC(),
-		Updated:     it.Updated.UTC(),
-		Content:     it.Content + seenIn(it.Sources),
+// authors are the item's authors, or its Author as one name.
+func authors(it *Item) []Person {
+	if len(it.Authors) > 0 {
+		return it.Authors
 	}
 	if it.Author != "" {
-		gi.Author = &feeds.Author{Name: it.Author}
+		return []Person{{Name: it.Author}}
 	}
-	return gi
-}
-
-// seenIn shows a merged item's sources to the reader, since every copy
-// of the story folded into this one item.
-func seenIn(sources []string) string {
-	if len(sources) < 2 {
-		return ""
-	}
-	return "<p><small>Seen in: " + html.EscapeString(strings.Join(sources, ", ")) + "</small></p>"
+	return nil
 }
 
 // Summarize gives the item's summary, or the start of its text cut at a
@@ -161,67 +242,13 @@ func Summarize(it *Item, n int) string {
 	return strings.ToValidUTF8(s[:cut], "") + "…"
 }
 
-// atomLink is an atom:link inside RSS, which declares the feed's own URL
-// and its WebSub hub (gorilla/feeds has no field for either).
-type atomLink struct {
-	XMLName xml.Name `xml:"atom:link"`
-	Href    string   `xml:"href,attr"`
-	Rel     string   `xml:"rel,attr"`
-	Type    string   `xml:"type,attr,omitempty"`
-}
-
-type rssRoot struct {
-	XMLName   xml.Name   `xml:"rss"`
-	Version   string     `xml:"version,attr"`
-	ContentNS string     `xml:"xmlns:content,attr"`
-	AtomNS    string     `xml:"xmlns:atom,attr"`
-	Channel   rssChannel `xml:"channel"`
-}
-
-type rssChannel struct {
-	*feeds.RssFeed
-	Links []atomLink
-}
-
-func writeRSS(w io.Writer, ch Channel, gf *feeds.Feed) error {
-	c := (&feeds.Rss{Feed: gf}).RssFeed()
-	c.Generator = "topicfeed"
-	root := rssRoot{Version: "2.0", ContentNS: "http://purl.org/rss/1.0/modules/content/",
-		AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{RssFeed: c}}
-	if ch.Self != "" {
-		root.Channel.Links = append(root.Channel.Links, atomLink{Href: ch.Self, Rel: "self", Type: RSS.MediaType()})
+// enclosureType is an enclosure's MIME type, with a generic one for a
+// file no one named: RSS and JSON Feed both require a type.
+func enclosureType(e Enclosure) string {
+	if e.Type != "" {
+		return e.Type
 	}
-	if ch.Hub != "" {
-		root.Channel.Links = append(root.Channel.Links, atomLink{Href: ch.Hub, Rel: "hub"})
-	}
-	return writeXML(w, root)
-}
-
-type atomRoot struct {
-	*feeds.AtomFeed
-	Links []feeds.AtomLink // replaces AtomFeed's single Link
-}
-
-func writeAtom(w io.Writer, ch Channel, gf *feeds.Feed) error {
-	a := (&feeds.Atom{Feed: gf}).AtomFeed()
-	a.Id = ch.Self
-	if a.Id == "" {
-		a.Id = ch.Link
-	}
-	a.Link = nil
-	root := atomRoot{AtomFeed: a, Links: []feeds.AtomLink{{Href: ch.Link, Rel: "alternate", Type: "text/html"}}}
-	if ch.Self != "" {
-		root.Links = append(root.Links, feeds.AtomLink{Href: ch.Self, Rel: "self", Type: Atom.MediaType()})
-	}
-	if ch.Hub != "" {
-		root.Links = append(root.Links, feeds.AtomLink{Href: ch.Hub, Rel: "hub"})
-	}
-	for i, e := range a.Entries {
-		if gf.Items[i].Created.Before(gf.Items[i].Updated) {
-			e.Published = gf.Items[i].Created.Format(time.RFC3339)
-		}
-	}
-	return writeXML(w, root)
+	return "application/octet-stream"
 }
 
 func writeXML(w io.Writer, v any) error {
@@ -235,33 +262,6 @@ func writeXML(w io.Writer, v any) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-func writeJSON(w io.Writer, ch Channel, gf *feeds.Feed, items []*Item) error {
-	j := (&feeds.JSON{Feed: gf}).JSONFeed()
-	j.FeedUrl = ch.Self
-	if ch.Hub != "" {
-		j.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: ch.Hub}}
-	}
-	for i, ji := range j.Items {
-		ji.Tags = append(append([]string(nil), items[i].Categories...), items[i].Sources...)
-		if ji.Author != nil {
-			ji.Authors = []*feeds.JSONAuthor{ji.Author}
-		}
-	}
-	// JSON Feed 1.1 requires "items" even when there are none (an empty
-	// search, a new topic); gorilla/feeds omits it when empty.
-	out := struct {
-		*feeds.JSONFeed
-		Items []*feeds.JSONItem `json:"items"`
-	}{j, j.Items}
-	if out.Items == nil {
-		out.Items = []*feeds.JSONItem{}
-	}
-	e := json.NewEncoder(w)
-	e.SetIndent("", "  ")
-	e.SetEscapeHTML(false)
-	return e.Encode(out)
 }
 
 // MediaType is ContentType without its parameters, as link type= wants it.
