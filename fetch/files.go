@@ -111,7 +111,7 @@ func readInput(name string, stdin io.Reader) ([]byte, time.Time, error) {
 			return nil, time.Time{}, fmt.Errorf("-: %w", err)
 		}
 		if len(b) > MaxFileSize {
-			return nil, time.Time{}, fmt.Errorf("-: larger than %d MiB", MaxFileSize>>20)
+			return nil, time.Time{}, fmt.Errorf("-: larger than %d MiB, the limit on an input file", MaxFileSize>>20)
 		}
 		return b, time.Now(), nil
 	}
@@ -120,7 +120,7 @@ func readInput(name string, stdin io.Reader) ([]byte, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("%s: %w", name, unwrapPath(err))
 	}
 	if st.Size() > MaxFileSize {
-		return nil, time.Time{}, fmt.Errorf("%s: larger than %d MiB", name, MaxFileSize>>20)
+		return nil, time.Time{}, fmt.Errorf("%s: larger than %d MiB, the limit on an input file", name, MaxFileSize>>20)
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {

@@ -21,7 +21,7 @@ func TestReadFileTooLarge(t *testing.T) {
 	}
 	f.Close()
 	got := ReadFile(context.Background(), name, nil)
-	if got.Err == nil || !strings.HasPrefix(got.Err.Error(), name+": larger than 64 MiB") {
+	if got.Err == nil || !strings.HasPrefix(got.Err.Error(), name+": larger than 64 MiB, the limit on an input file") {
 		t.Errorf("err = %v, want a one-line size error naming the file", got.Err)
 	}
 	stdin := strings.NewReader(strings.Repeat("x", MaxFileSize+1))

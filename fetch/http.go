@@ -360,7 +360,7 @@ func redact(s string) string {
 func (c *Client) readBody(ctx context.Context, u *url.URL, resp *http.Response) ([]byte, error) {
 	limit := c.opts.MaxBody
 	tooLarge := &Error{Kind: KindPermanent, URL: u.Redacted(),
-		Err: fmt.Errorf("body exceeds %s limit", formatSize(limit))}
+		Err: fmt.Errorf("body exceeds refresh.max_body (%s)", formatSize(limit))}
 	var rd io.Reader = resp.Body
 	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":

@@ -181,7 +181,7 @@ func TestFetchGzipBomb(t *testing.T) {
 		w.Write(bomb)
 	})
 	e := fetchErr(t, newTestClient(Options{MaxBody: 1 << 20}), srv.URL+"/bomb")
-	if want := "GET " + srv.URL + "/bomb: body exceeds 1 MiB limit"; e.Kind != KindPermanent || e.Error() != want {
+	if want := "GET " + srv.URL + "/bomb: body exceeds refresh.max_body (1 MiB)"; e.Kind != KindPermanent || e.Error() != want {
 		t.Errorf("error %q kind %v, want %q, permanent", e, e.Kind, want)
 	}
 }
@@ -201,7 +201,7 @@ func TestFetchBodyCap(t *testing.T) {
 		t.Fatalf("body of exactly the cap: %v, %d bytes", err, len(res.Body))
 	}
 	e := fetchErr(t, c, srv.URL+"/over")
-	if want := "GET " + srv.URL + "/over: body exceeds 1000 bytes limit"; e.Kind != KindPermanent || e.Error() != want {
+	if want := "GET " + srv.URL + "/over: body exceeds refresh.max_body (1000 bytes)"; e.Kind != KindPermanent || e.Error() != want {
 		t.Errorf("error %q kind %v, want %q, permanent", e, e.Kind, want)
 	}
 }
@@ -224,7 +224,7 @@ func TestFetchEndlessBody(t *testing.T) {
 		}
 	})
 	e := fetchErr(t, newTestClient(Options{MaxBody: 1 << 20}), srv.URL+"/endless")
-	if !strings.HasSuffix(e.Error(), "body exceeds 1 MiB limit") || e.Kind != KindPermanent {
+	if !strings.HasSuffix(e.Error(), "body exceeds refresh.max_body (1 MiB)") || e.Kind != KindPermanent {
 		t.Errorf("error %q kind %v", e, e.Kind)
 	}
 	n := <-written
