@@ -7,6 +7,7 @@ package feed
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,17 @@ type Enclosure struct {
 	Type     string // MIME type; "" when neither the feed nor the file name says
 	Length   int64  // bytes; 0 when the feed did not say
 	Duration int    // seconds; 0 when unknown
+}
+
+// Kind is what an enclosure holds, by its MIME type: "audio", "video",
+// "image", or "" for anything else.
+func (e Enclosure) Kind() string {
+	kind, _, _ := strings.Cut(e.Type, "/")
+	switch kind {
+	case "audio", "video", "image":
+		return kind
+	}
+	return ""
 }
 
 // Site is a publication: its name and home page.

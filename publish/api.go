@@ -111,7 +111,7 @@ func (p *Publisher) registerAPI(mux *http.ServeMux) {
 		"POST /api/items/{id}/split":                p.apiSplit,
 		"POST /api/items/{id}/merge":                p.apiMerge,
 		"/api/": func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, http.StatusNotFound, "no endpoint "+r.Method+" "+r.URL.Path)
+			writeError(w, http.StatusNotFound, "no endpoint "+short(r.Method, maxNameQuote)+" "+short(r.URL.Path, 4*maxNameQuote))
 		},
 	}
 	for pattern, h := range routes {
@@ -154,10 +154,10 @@ func (p *Publisher) apiAddSource(w http.ResponseWriter, r *http.Request) {
 	u, err := url.Parse(in.URL)
 	switch {
 	case !sourceName.MatchString(in.Name):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("name %q: use only a-z, 0-9, '.', '_' and '-', starting with a letter or digit", in.Name))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("name %q: use only a-z, 0-9, '.', '_' and '-', starting with a letter or digit", short(in.Name, maxNameQuote)))
 		return
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("url %q is not an absolute http(s) URL", in.URL))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("url %q is not an absolute http(s) URL", short(in.URL, 4*maxNameQuote)))
 		return
 	}
 	if err := p.opt.Admin.AddSource(r.Context(), feed.Source{Name: in.Name, URL: u.String()}); err != nil {
@@ -274,7 +274,7 @@ func (p *Publisher) apiCurations(w http.ResponseWriter, r *http.Request) {
 func (p *Publisher) apiTopic(w http.ResponseWriter, r *http.Request) *feed.Topic {
 	t := p.topic(r.PathValue("name"))
 	if t == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("topic %q: not found", r.PathValue("name")))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("topic %q: not found", short(r.PathValue("name"), maxNameQuote)))
 	}
 	return t
 }

@@ -39,7 +39,7 @@ func (p *Publisher) dedupEditor(w http.ResponseWriter) DedupEditor {
 func pathItem(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("item id %q must be a positive whole number", r.PathValue("id")))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("item id %q must be a positive whole number", short(r.PathValue("id"), maxNameQuote)))
 		return 0, false
 	}
 	return id, true

@@ -20,7 +20,13 @@ func TestPages(t *testing.T) {
 	f.db.SaveFetchState(ctx, "dawn", &store.FetchState{Status: 200, Fetched: time.Now().Add(-5 * time.Minute)})
 	f.db.Now = func() time.Time { return t0 }
 	f.ingest(t, "dawn", story("d3", "Harbour Ferry Timetable", "The harbour ferry moves to a summer timetable.", -3*time.Hour))
+	ep := story("p1", "Night Shift, Episode 4", "The quay master on the night shift.", -4*time.Hour)
+	ep.Site = feed.Site{Name: "Quay Sounds", URL: "https://pod.example.org/"}
+	ep.Enclosures = []feed.Enclosure{{URL: "https://cdn.example.org/ep4.mp3", Type: "audio/mpeg", Length: 1234}}
+	ep.Image, ep.Comments = "https://cdn.example.org/ep4.jpg", "https://news.example.org/p1#comments"
+	f.ingest(t, "pods", ep)
 	item, _ := f.db.ItemForGUID(ctx, "dawn", "d1")
+	episode, _ := f.db.ItemForGUID(ctx, "pods", "p1")
 	h := f.publisher(publish.Options{Sources: admin{f.db}}).Handler()
 	tests := []struct {
 		name, path string
@@ -44,7 +50,11 @@ func TestPages(t *testing.T) {
 			"<h2>dawn", "<h2>wires", `status ok`, `status bad`, "failing ×3", "HTTP 503", "2 h ago",
 			"503 Service Unavailable", `<svg class="spark"`, `aria-label="items per day, oldest first:`,
 		}, nil},
-		{"item", fmt.Sprintf("/items/%d", item), []string{"<h1>Harbour Terminal Approved</h1>", "seen in dawn"}, nil},
+		{"item", fmt.Sprintf("/items/%d", item), []string{"<h1>Harbour Terminal Approved</h1>",
+			`seen in <a href="https://news.example.org/d1">dawn</a>`}, nil},
+		{"episode", fmt.Sprintf("/items/%d", episode), []string{`seen in <a href="https://news.example.org/p1">Quay Sounds</a>`,
+			`<audio controls preload="none" src="https://cdn.example.org/ep4.mp3">`, `<a href="https://cdn.example.org/ep4.mp3">audio/mpeg</a>`,
+			`<img src="https://cdn.example.org/ep4.jpg"`, `<a href="https://news.example.org/p1#comments">comments</a>`}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -202,7 +202,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 	name, ext, hasExt := strings.Cut(r.PathValue("file"), ".")
 	t := p.topic(name)
 	if t == nil {
-		http.Error(w, "unknown topic "+strconv.Quote(name), http.StatusNotFound)
+		http.Error(w, "unknown topic "+strconv.Quote(short(name, maxNameQuote)), http.StatusNotFound)
 		return
 	}
 	if !hasExt {
@@ -211,7 +211,7 @@ func (p *Publisher) serveTopic(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := feed.ParseFormat(ext)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
+		http.Error(w, "unknown format "+strconv.Quote(short(ext, maxNameQuote))+" (want rss, atom or json)", http.StatusNotFound)
 		return
 	}
 	limit := t.Limit

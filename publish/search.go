@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -24,20 +25,29 @@ type Searcher interface {
 // NewSearchHandler serves GET /search.rss, /search.atom and /search.json
 // with ?q=QUERY in the rule language and an optional &limit=N (at most
 // feed.MaxLimit): a feed a reader can subscribe to as a saved search. A query
-// that does not parse is a 400 whose one-line body names the column. base
-// is the public base URL for links, as in Options.
+// that does not parse, or is over lim's caps, is a 400 whose one-line body
+// says why. base is the public base URL for links, as in Options.
 //
 // changes, when set, counts the database's changes (Publisher.Generation):
 // a rendered search is kept until it moves, so readers polling a saved
 // search between refreshes cost a map lookup each. nil keeps nothing.
-func NewSearchHandler(s Searcher, base string, changes func() uint64) http.Handler {
-	return &searchHandler{s: s, base: strings.TrimRight(base, "/"), changes: changes, cache: map[searchKey]*rendered{}}
+//
+// Searches that are run, not answered from what was kept, are bounded by
+// lim: a rate per client (429), a number running at once and waiting
+// (503), and a deadline (503).
+func NewSearchHandler(s Searcher, base string, changes func() uint64, lim SearchLimits) http.Handler {
+	lim = lim.withDefaults()
+	return &searchHandler{s: s, base: strings.TrimRight(base, "/"), changes: changes, cache: map[searchKey]*rendered{},
+		lim: lim, gate: newGate(lim.Running, lim.Waiting), rates: newClientRates(lim.Rate, lim.Burst, lim.Clients)}
 }
 
 type searchHandler struct {
 	s       Searcher
 	base    string
 	changes func() uint64
+	lim     SearchLimits
+	gate    *gate
+	rates   *clientRates // nil: no per-client limit
 
 	mu     sync.Mutex
 	gen    uint64 // the change the cached results were made at
@@ -102,26 +112,43 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "search feeds are /search.rss, /search.atom or /search.json", http.StatusNotFound)
 		return
 	}
-	q := r.URL.Query().Get("q")
-	rule, limit, msg := parseSearch(q, r.URL.Query().Get("limit"))
+	// Percent-encoding takes at most three bytes a byte: a longer raw
+	// query cannot hold an acceptable q, and is refused before decoding.
+	if len(r.URL.RawQuery) > 3*h.lim.MaxQuery+64 {
+		http.Error(w, "query string is "+strconv.Itoa(len(r.URL.RawQuery))+" bytes long; a search takes at most "+
+			strconv.Itoa(h.lim.MaxQuery)+" bytes of q", http.StatusBadRequest)
+		return
+	}
+	params := r.URL.Query()
+	q := params.Get("q")
+	rule, limit, msg := h.parseSearch(q, params.Get("limit"))
 	if msg != "" {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	res, err := h.search(r.Context(), q, rule, f, limit)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return
-		}
+	res, err := h.search(w, r, q, rule, f, limit)
+	switch {
+	case err == nil:
+		writeFeed(w, r, f, res, "")
+	case errors.Is(err, errRefused):
+		// answered by search
+	case errors.Is(err, errBusy) || errors.Is(err, errTooSlow):
+		retryAfter(w, time.Second)
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	case errors.Is(err, context.Canceled):
+	default:
 		http.Error(w, "search failed", http.StatusInternalServerError)
-		return
 	}
-	writeFeed(w, r, f, res, "")
 }
 
+// errRefused: search has answered the client itself (429).
+var errRefused = errors.New("refused")
+
 // search renders the feed of rule, parsed from q, or returns the rendering
-// kept since the database last changed.
-func (h *searchHandler) search(ctx context.Context, q string, rule *feed.Rule, f feed.Format, limit int) (*rendered, error) {
+// kept since the database last changed. A search that has to run is
+// first counted against the client's rate, then waits for a slot, and
+// runs under the deadline.
+func (h *searchHandler) search(w http.ResponseWriter, r *http.Request, q string, rule *feed.Rule, f feed.Format, limit int) (*rendered, error) {
 	var k searchKey
 	var gen uint64
 	if h.changes != nil {
@@ -130,12 +157,36 @@ func (h *searchHandler) search(ctx context.Context, q string, rule *feed.Rule, f
 			return res, nil
 		}
 	}
-	items, err := h.s.Search(ctx, rule, limit)
-	if err != nil {
+	if d := h.rates.wait(r.RemoteAddr, time.Now()); d > 0 {
+		retryAfter(w, d)
+		http.Error(w, "too many searches from your address; try again in a moment", http.StatusTooManyRequests)
+		return nil, errRefused
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.lim.Timeout)
+	defer cancel()
+	if err := h.gate.enter(ctx); err != nil {
 		return nil, err
 	}
+	defer h.gate.leave()
+	items, err := h.s.Search(ctx, rule, limit)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil {
+			return nil, errTooSlow
+		}
+		if r.Context().Err() != nil {
+			return nil, context.Canceled
+		}
+		return nil, err
+	}
+	ch := feed.SearchChannel(h.base, q, f)
+	// The self link names the query whole (at most MaxQuery bytes); the
+	// title a reader shows is kept short.
+	if len(q) > searchTitleMax {
+		brief := feed.SearchChannel(h.base, short(q, searchTitleMax), f)
+		ch.Title, ch.Description = brief.Title, brief.Description
+	}
 	var buf bytes.Buffer
-	if err := feed.Render(&buf, f, feed.SearchChannel(h.base, q, f), items); err != nil {
+	if err := feed.Render(&buf, f, ch, items); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
@@ -152,15 +203,22 @@ func (h *searchHandler) search(ctx context.Context, q string, rule *feed.Rule, f
 	return res, nil
 }
 
+// searchTitleMax is how much of the query a search feed's title quotes.
+const searchTitleMax = 80
+
 // parseSearch checks the query parameters, returning a one-line message
 // for the client when they are unusable.
-func parseSearch(q, limitParam string) (*feed.Rule, int, string) {
+func (h *searchHandler) parseSearch(q, limitParam string) (*feed.Rule, int, string) {
 	if strings.TrimSpace(q) == "" {
 		return nil, 0, "missing q: give a query in the topic rule language, e.g. ?q=Pakistan+AND+tariffs"
 	}
+	if msg := h.lim.checkQuery(q); msg != "" {
+		return nil, 0, msg
+	}
 	rule, err := feed.ParseRule(q)
 	if err != nil {
-		return nil, 0, oneLine("q: " + err.Error())
+		// A parse error may quote a token of the query.
+		return nil, 0, oneLine("q: " + short(err.Error(), maxErrorQuote))
 	}
 	limit := feed.DefaultSearchLimit
 	if limitParam != "" {
@@ -172,6 +230,9 @@ func parseSearch(q, limitParam string) (*feed.Rule, int, string) {
 	}
 	return rule, limit, ""
 }
+
+// maxErrorQuote bounds the bytes of a parse error a 400 repeats.
+const maxErrorQuote = 160
 
 // oneLine keeps a message that quotes the query on one line of text.
 func oneLine(s string) string {

@@ -58,7 +58,7 @@ func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder
 }
 
 func TestSearchHandlerFeeds(t *testing.T) {
-	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/", nil)
+	h := NewSearchHandler(newFakeSearcher(), "http://feeds.example.org/", nil, SearchLimits{})
 	q := `Pakistan AND US AND "a&b co"`
 	for _, f := range []feed.Format{feed.RSS, feed.Atom, feed.JSON} {
 		target := "/search." + string(f) + "?q=" + url.QueryEscape(q)
@@ -105,7 +105,7 @@ func TestSearchHandlerFeeds(t *testing.T) {
 func TestSearchHandlerCache(t *testing.T) {
 	s := newFakeSearcher()
 	var gen uint64 = 1
-	h := NewSearchHandler(s, "http://x", func() uint64 { return gen })
+	h := NewSearchHandler(s, "http://x", func() uint64 { return gen }, SearchLimits{})
 	first := get(t, h, "/search.rss?q=Pakistan")
 	again := get(t, h, "/search.rss?q=Pakistan")
 	if s.calls != 1 || again.Body.String() != first.Body.String() || again.Header().Get("ETag") != first.Header().Get("ETag") {
@@ -132,7 +132,7 @@ func TestSearchHandlerCache(t *testing.T) {
 // that take it, as topic feeds are, with its own ETag, and its 304.
 func TestSearchHandlerGzip(t *testing.T) {
 	s := newFakeSearcher()
-	h := NewSearchHandler(s, "http://x", func() uint64 { return 1 })
+	h := NewSearchHandler(s, "http://x", func() uint64 { return 1 }, SearchLimits{})
 	plain := get(t, h, "/search.rss?q=Pakistan")
 	gzGet := func(inm string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/search.rss?q=Pakistan", nil)
@@ -171,7 +171,7 @@ func TestSearchHandlerGzip(t *testing.T) {
 
 func TestSearchHandlerErrors(t *testing.T) {
 	s := newFakeSearcher()
-	h := NewSearchHandler(s, "http://x", nil)
+	h := NewSearchHandler(s, "http://x", nil, SearchLimits{})
 	tests := []struct {
 		name, target string
 		code         int
@@ -253,16 +253,20 @@ var searchSeeds = []string{
 }
 
 // FuzzSearchQuery: any q gives 200 with a feed or 400 with one line, never
-// a 500 or a panic, and 400 exactly when the rule does not parse.
+// a 500 or a panic, and 400 exactly when the rule does not parse or is
+// over the caps.
 func FuzzSearchQuery(f *testing.F) {
 	for _, r := range searchSeeds {
 		f.Add(r)
 	}
 	f.Add("\x00\xff\u2028 title:")
-	h := NewSearchHandler(newFakeSearcher(), "http://x", nil)
+	h := NewSearchHandler(newFakeSearcher(), "http://x", nil, SearchLimits{Rate: -1})
 	f.Fuzz(func(t *testing.T, q string) {
 		w := get(t, h, "/search.json?q="+url.QueryEscape(q))
 		_, perr := feed.ParseRule(q)
+		if len(q) > DefaultMaxQuery || countTerms(q) > DefaultMaxTerms {
+			perr = errors.New("over the caps")
+		}
 		switch {
 		case w.Code == http.StatusOK && perr == nil:
 			if _, err := gofeed.NewParser().ParseString(w.Body.String()); err != nil {
@@ -281,7 +285,7 @@ func FuzzSearchQuery(f *testing.F) {
 // TestSearchCacheBound: the kept renderings never pass maxSearchCache
 // bytes, and a change drops them all.
 func TestSearchCacheBound(t *testing.T) {
-	h := NewSearchHandler(newFakeSearcher(), "http://x", func() uint64 { return 1 }).(*searchHandler)
+	h := NewSearchHandler(newFakeSearcher(), "http://x", func() uint64 { return 1 }, SearchLimits{}).(*searchHandler)
 	big := func() *rendered { return &rendered{body: make([]byte, maxSearchCache/3+1)} }
 	for i := range 5 {
 		h.keep(searchKey{q: strconv.Itoa(i)}, 1, big())

@@ -83,9 +83,12 @@ func run(n int, dir string, d time.Duration, conns, rounds int) error {
 	// Saved searches: the publisher as serve wires it (renderings kept
 	// until the database changes), and the same search done every time.
 	searchPub := publish.NewPublisher(db, topics, opts())
-	searchPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", searchPub.Generation)
+	// wrk is one client: the per-client rate is off, the other limits
+	// are serve's.
+	lim := publish.SearchLimits{Rate: -1}
+	searchPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", searchPub.Generation, lim)
 	noKeepPub := publish.NewPublisher(db, topics, opts())
-	noKeepPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", nil)
+	noKeepPub.Search = publish.NewSearchHandler(db, "http://127.0.0.1", nil, lim)
 	bare, etag, size, err := bareHandler(cached)
 	if err != nil {
 		return err

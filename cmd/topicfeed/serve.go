@@ -65,8 +65,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: d.pub.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	// Timeouts and the header cap: docs/API.md, "Limits".
+	srv := publish.NewServer(d.pub.Handler())
 	e.log.Info("serving", "addr", "http://"+ln.Addr().String(), "config", e.cfg.File,
 		"database", e.cfg.Database, "admin_api", token != "")
 	srvDone := make(chan error, 1)
@@ -93,7 +93,7 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemo
 		Refresh:    d.queueRefresh,
 	})
 	// Search hook: full-text query feeds at /search.rss|atom|json (publish/search.go).
-	d.pub.Search = publish.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation)
+	d.pub.Search = publish.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation, publish.SearchLimits{})
 	return d
 }
 
