@@ -75,5 +75,6 @@ func (e *env) channel(t *feed.Topic, f feed.Format) feed.Channel {
 		Link:        base + "/topics/" + t.Name,
 		Self:        base + "/topics/" + t.Name + "." + string(f),
 		BaseURL:     base,
+		MaxBytes:    int(e.cfg.Refresh.MaxBody), // what a reader, and topicfeed, reads at most
 	}
 }
