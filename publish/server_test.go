@@ -240,4 +240,3 @@ func TestRateLimitOverLoopback(t *testing.T) {
 	}
 	resp.Body.Close()
 }
-
