@@ -105,7 +105,7 @@ func (p *Publisher) observe(next http.Handler) http.Handler {
 		if p.opt.Metrics != nil {
 			p.opt.Metrics.request(route, rw.status).Inc()
 		}
-		p.opt.Log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+		p.opt.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rw.status), slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", rw.bytes))

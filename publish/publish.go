@@ -117,7 +117,10 @@ func (r *rendered) gzipped() []byte {
 type Options struct {
 	BaseURL string
 	MaxAge  time.Duration // Cache-Control max-age for feeds
-	Log     *slog.Logger  // access and error logs; discarded when nil
+	Log     *slog.Logger  // error logs, and the access log unless AccessLog is set; discarded when nil
+	// AccessLog, when set, takes the line logged per request: serve gives
+	// it a LogWriter, so that no request waits for the log's output.
+	AccessLog *slog.Logger
 
 	Hub       string       // WebSub hub advertised in feeds and pinged on changes
 	HubClient *http.Client // for hub pings; a client with a short timeout when nil
@@ -136,6 +139,9 @@ type Options struct {
 func NewPublisher(s Store, topics []*feed.Topic, o Options) *Publisher {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.AccessLog == nil {
+		o.AccessLog = o.Log
 	}
 	if o.HubClient == nil {
 		o.HubClient = &http.Client{Timeout: hubTimeout}

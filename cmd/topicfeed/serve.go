@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -60,7 +61,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	d := newDaemon(e, db, ing, token)
+	// The access log goes to the same stream through a LogWriter, so no
+	// request waits for the log's output; Close flushes it at the end.
+	accessLog := publish.NewLogWriter(e.stderr, func(n int) {
+		e.log.Warn("access log lines dropped: the log output is not keeping up", "lines", n)
+	})
+	defer accessLog.Close()
+	d := newDaemon(e, db, ing, token, publish.NewAccessLogger(e.log, accessLog))
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Listen, err)
@@ -76,7 +83,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return d.loop(ctx, ing, srvDone)
 }
 
-func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemon {
+func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string, accessLog *slog.Logger) *daemon {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{e: e, db: db, metrics: publish.NewMetrics(reg), refreshNow: make(chan []string, 1)}
@@ -85,6 +92,7 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string) *daemo
 		BaseURL:    e.cfg.BaseURL,
 		MaxAge:     time.Duration(e.cfg.Refresh.Interval) / 6,
 		Log:        e.log,
+		AccessLog:  accessLog,
 		Hub:        e.cfg.WebSubHub,
 		Metrics:    d.metrics,
 		Sources:    admin,
