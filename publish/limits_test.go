@@ -216,3 +216,32 @@ func TestSearchDeadline(t *testing.T) {
 		t.Errorf("status %d %q, want 503 saying it took too long", w.Code, w.Body)
 	}
 }
+
+// TestFeedCacheBound: renderings of every topic, format and limit a
+// client asks for are kept within maxFeedCache bytes, older generations
+// dropped first.
+func TestFeedCacheBound(t *testing.T) {
+	p := NewPublisher(nil, nil, Options{})
+	big := func(gen uint64) *rendered { return &rendered{gen: gen, body: make([]byte, maxFeedCache/5+1)} }
+	p.keep(cacheKey{"old", feed.RSS, 1}, big(0))
+	for limit := 1; limit <= 20; limit++ {
+		p.keep(cacheKey{"t", feed.RSS, limit}, big(1))
+		if p.cached > maxFeedCache || p.cached != sumBodies(p.cache) {
+			t.Fatalf("after limit %d: %d bytes counted, %d kept, want at most %d", limit, p.cached, sumBodies(p.cache), maxFeedCache)
+		}
+	}
+	if p.cache[cacheKey{"old", feed.RSS, 1}] != nil {
+		t.Error("a rendering of an older generation outlived newer ones")
+	}
+	if p.cache[cacheKey{"t", feed.RSS, 20}] == nil {
+		t.Error("the last rendering kept is gone")
+	}
+}
+
+func sumBodies(m map[cacheKey]*rendered) int {
+	n := 0
+	for _, r := range m {
+		n += len(r.body)
+	}
+	return n
+}

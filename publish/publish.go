@@ -74,6 +74,7 @@ type Publisher struct {
 	topics   atomic.Pointer[[]*feed.Topic]
 	mu       sync.Mutex
 	cache    map[cacheKey]*rendered
+	cached   int // bytes of plain bodies in cache
 	gen      atomic.Uint64
 	inflight singleflight.Group
 	// announced is each topic's RSS ETag as last told to the hub.
@@ -258,15 +259,47 @@ func (p *Publisher) feed(ctx context.Context, t *feed.Topic, f feed.Format, limi
 			return nil, err
 		}
 		c := p.newRendered(gen, buf.Bytes(), items, old)
-		p.mu.Lock()
-		p.cache[key] = c
-		p.mu.Unlock()
+		p.keep(key, c)
 		return c, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*rendered), nil
+}
+
+// maxFeedCache bounds the bytes of plain feed bodies kept. Each topic,
+// format and ?limit is a rendering of its own: without a bound, a client
+// asking for every limit up to 500 in every format would have the
+// publisher keep thousands of them.
+const maxFeedCache = 64 << 20
+
+// keep caches c under key, first dropping renderings of an older
+// generation, then any others, until it fits.
+func (p *Publisher) keep(key cacheKey, c *rendered) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev := p.cache[key]; prev != nil {
+		p.cached -= len(prev.body)
+		delete(p.cache, key)
+	}
+	if p.cached+len(c.body) > maxFeedCache {
+		for k, r := range p.cache {
+			if r.gen != c.gen {
+				delete(p.cache, k)
+				p.cached -= len(r.body)
+			}
+		}
+		for k, r := range p.cache {
+			if p.cached+len(c.body) <= maxFeedCache {
+				break
+			}
+			delete(p.cache, k)
+			p.cached -= len(r.body)
+		}
+	}
+	p.cache[key] = c
+	p.cached += len(c.body)
 }
 
 func (p *Publisher) channel(t *feed.Topic, f feed.Format) feed.Channel {
