@@ -118,7 +118,10 @@ func (r *rendered) gzipped() []byte {
 type Options struct {
 	BaseURL string
 	MaxAge  time.Duration // Cache-Control max-age for feeds
-	Log     *slog.Logger  // error logs, and the access log unless AccessLog is set; discarded when nil
+	// MaxBody is the most a topic feed may hold (refresh.max_body, which
+	// readers and topicfeed itself read at most); 0 for feed.DefaultMaxBytes.
+	MaxBody int
+	Log     *slog.Logger // error logs, and the access log unless AccessLog is set; discarded when nil
 	// AccessLog, when set, takes the line logged per request: serve gives
 	// it a LogWriter, so that no request waits for the log's output.
 	AccessLog *slog.Logger
@@ -305,7 +308,7 @@ func (p *Publisher) keep(key cacheKey, c *rendered) {
 func (p *Publisher) channel(t *feed.Topic, f feed.Format) feed.Channel {
 	page := p.base + "/topics/" + t.Name
 	return feed.Channel{Title: t.Title, Description: t.Description, Link: page,
-		Self: page + "." + string(f), Hub: p.opt.Hub, BaseURL: p.base}
+		Self: page + "." + string(f), Hub: p.opt.Hub, BaseURL: p.base, MaxBytes: p.opt.MaxBody}
 }
 
 // newRendered hashes the body and works out Last-Modified: the newest

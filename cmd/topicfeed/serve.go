@@ -91,6 +91,7 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string, access
 	d.pub = publish.NewPublisher(db, ing.Topics, publish.Options{
 		BaseURL:    e.cfg.BaseURL,
 		MaxAge:     time.Duration(e.cfg.Refresh.Interval) / 6,
+		MaxBody:    int(e.cfg.Refresh.MaxBody),
 		Log:        e.log,
 		AccessLog:  accessLog,
 		Hub:        e.cfg.WebSubHub,
@@ -219,7 +220,7 @@ func (e *env) reload(ctx context.Context, db *store.DB) (*refresh.Ingester, bool
 	e.cfg = cfg
 	e.log.Info("config reloaded", "config", path, "sources", len(sources), "topics", len(topics))
 	return &refresh.Ingester{DB: db, Topics: topics, NearDistance: cfg.NearDuplicateDistance(),
-		MaxAge: time.Duration(cfg.Retention.MaxAge), Sources: sources, Log: e.log}, true
+		MaxAge: time.Duration(cfg.Retention.MaxAge), MaxContent: int(cfg.Retention.MaxContent), Sources: sources, Log: e.log}, true
 }
 
 // workers are the daemon's background loops, stopped together.
