@@ -245,3 +245,26 @@ func sumBodies(m map[cacheKey]*rendered) int {
 	}
 	return n
 }
+
+// BenchmarkSearchRefused is what an over-long or over-wordy query costs
+// before it is refused: the caps are checked before anything is parsed.
+func BenchmarkSearchRefused(b *testing.B) {
+	h := NewSearchHandler(newFakeSearcher(), "http://x", nil, SearchLimits{})
+	for _, c := range []struct{ name, q string }{
+		{"100KB", strings.Repeat("Pakistan ", 100<<10/9)},
+		{"501B", strings.Repeat("a", DefaultMaxQuery+1)},
+		{"33words", strings.TrimSpace(strings.Repeat("w ", DefaultMaxTerms+1))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/search.rss?q="+url.QueryEscape(c.q), nil)
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusBadRequest {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+			b.ReportMetric(float64(len(req.URL.RawQuery)), "query-bytes")
+		})
+	}
+}
