@@ -11,15 +11,17 @@ import (
 
 func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) error {
 	fp := p.fp
+	// The item is left as it came: prepareAll's classify may still be
+	// reading its text on another goroutine.
+	text, content := it.Text, it.Content
 	if p.drop != nil {
-		it.Text, it.Content = feed.DropParagraphs(it.Text, it.Content, p.drop)
-		p.drop = nil // the paragraphs' numbers were of the text as it came
+		text, content = feed.DropParagraphs(text, content, p.drop)
 	}
 	pub, upd := times(it, g.now)
 	r, err := g.exec(ctx, `INSERT INTO items
 		(url, title, content, text, summary, author, categories, media, published, updated, created, content_hash, simhash, minhash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.URL, it.Title, it.Content, it.Text, it.Summary, it.Author, strings.Join(it.Categories, "\n"), marshalMedia(it),
+		it.URL, it.Title, content, text, it.Summary, it.Author, strings.Join(it.Categories, "\n"), marshalMedia(it),
 		pub, upd, g.now, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash())
 	if err != nil {
 		return err
