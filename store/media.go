@@ -80,7 +80,8 @@ type copyCredit struct {
 // addCopy adds a copy (read in sighting order) to its item's source names
 // and credits: each source and each site once, at its first copy. A copy
 // names its site by its feed's title, else by its source's name; the
-// feed it came in is its feed document's web link, else its source's.
+// feed it came in is its feed document's web link (unless that is only
+// the site's home page), else its source's.
 func addCopy(it *feed.Item, c copyCredit) {
 	if !slices.Contains(it.Sources, c.source) {
 		it.Sources = append(it.Sources, c.source)
@@ -96,7 +97,7 @@ func addCopy(it *feed.Item, c copyCredit) {
 	}
 	cr := feed.Credit{Site: feed.Site{Name: name, URL: c.siteURL}, Link: c.link}
 	switch {
-	case isWeb(c.feed):
+	case isWeb(c.feed) && c.feed != c.siteURL: // a file with no self link is scoped by its site's
 		cr.Feed = c.feed
 	case isWeb(c.sourceURL):
 		cr.Feed = c.sourceURL
