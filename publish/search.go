@@ -129,7 +129,7 @@ func (h *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.search(w, r, q, rule, f, limit)
 	switch {
 	case err == nil:
-		writeFeed(w, r, f, res, "")
+		writeFeed(w, r, f, res, nil)
 	case errors.Is(err, errRefused):
 		// answered by search
 	case errors.Is(err, errBusy) || errors.Is(err, errTooSlow):
@@ -191,7 +191,7 @@ func (h *searchHandler) search(w http.ResponseWriter, r *http.Request, q string,
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	res := &rendered{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-	res.gzETag = gzETag(res.etag)
+	res.setETags()
 	for _, it := range items {
 		if it.Updated.After(res.modified) {
 			res.modified = it.Updated
