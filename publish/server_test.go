@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/topicfeed/topicfeed/feed"
 	"github.com/topicfeed/topicfeed/publish"
 )
@@ -41,7 +43,7 @@ func loopback(t *testing.T, h http.Handler, adjust func(*http.Server)) string {
 // fullPublisher is the publisher as serve wires it, with the search hook.
 func fullPublisher(t *testing.T, s publish.Searcher, lim publish.SearchLimits) http.Handler {
 	f := newFixture(t)
-	pub := f.publisher(publish.Options{Sources: admin{f.db}})
+	pub := f.publisher(publish.Options{Sources: admin{f.db}, Metrics: publish.NewMetrics(prometheus.NewRegistry())})
 	if s == nil {
 		s = f.db
 	}
@@ -50,6 +52,11 @@ func fullPublisher(t *testing.T, s publish.Searcher, lim publish.SearchLimits) h
 }
 
 var client = &http.Client{Timeout: 30 * time.Second}
+
+// publicPaths is one request to each public endpoint.
+var publicPaths = []string{"/", "/topics/harbour", "/topics/harbour.rss", "/topics/harbour.atom", "/topics/harbour.json",
+	"/topics.opml", "/sources", "/items/1", "/search.rss?q=harbour", "/search.atom?q=harbour", "/search.json?q=harbour",
+	"/healthz", "/metrics"}
 
 // TestHugeQueryEveryEndpoint: a 100 KB query string gets a short answer
 // from every public endpoint: the search and a feed's limit refuse it
@@ -71,6 +78,7 @@ func TestHugeQueryEveryEndpoint(t *testing.T) {
 		{"/sources?x=" + url.QueryEscape(junk), 200},
 		{"/items/1?x=" + url.QueryEscape(junk), 200},
 		{"/healthz?x=" + url.QueryEscape(junk), 200},
+		{"/metrics?x=" + url.QueryEscape(junk), 200},
 		{"/topics/" + strings.Repeat("h", 100<<10) + ".rss", 404},
 		{"/topics/harbour." + strings.Repeat("x", 100<<10), 404},
 		{"/items/" + strings.Repeat("9", 100<<10), 404},
@@ -96,7 +104,7 @@ func TestHugeQueryEveryEndpoint(t *testing.T) {
 // 431, and the server goes on answering.
 func TestHugeHeader(t *testing.T) {
 	base := loopback(t, fullPublisher(t, nil, publish.SearchLimits{}), nil)
-	for _, path := range []string{"/", "/topics/harbour.rss", "/search.rss?q=harbour", "/healthz"} {
+	for _, path := range publicPaths {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 		req.Header.Set("X-Junk", strings.Repeat("j", publish.MaxHeaderBytes+8<<10))
 		resp, err := client.Do(req)
