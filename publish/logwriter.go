@@ -2,6 +2,7 @@ package publish
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"sync"
@@ -27,6 +28,7 @@ type LogWriter struct {
 	spare   []byte
 	dropped int
 	closed  bool
+	woken   bool // a flush is already asked for
 
 	wake chan struct{} // a flush is due
 	done chan struct{} // the goroutine has written everything and stopped
@@ -39,8 +41,6 @@ const (
 	// maxPending bounds the memory of lines waiting to be written (as
 	// much again may be in the write under way).
 	maxPending = 1 << 20
-	// maxSpare is the largest buffer kept for reuse between flushes.
-	maxSpare = 64 << 10
 	// logFlushEvery is how long a line may wait when few are logged.
 	logFlushEvery = 100 * time.Millisecond
 )
@@ -64,12 +64,13 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	l.pending = append(l.pending, p...)
-	full := len(l.pending) >= pipeBuf
+	wake := len(l.pending) >= pipeBuf && !l.woken
+	l.woken = l.woken || wake
 	l.mu.Unlock()
-	if full {
+	if wake { // once per flush: a channel send per line was contended
 		select {
 		case l.wake <- struct{}{}:
-		default: // a flush is already due
+		default:
 		}
 	}
 	return len(p), nil
@@ -112,7 +113,7 @@ func (l *LogWriter) run() {
 func (l *LogWriter) flush() {
 	l.mu.Lock()
 	buf := l.pending
-	l.pending, l.spare = l.spare[:0], nil
+	l.pending, l.spare, l.woken = l.spare[:0], nil, false
 	dropped := l.dropped
 	l.dropped = 0
 	l.mu.Unlock()
@@ -131,9 +132,7 @@ func (l *LogWriter) flush() {
 		buf = buf[n:]
 	}
 	l.mu.Lock()
-	if cap(all) <= maxSpare { // a burst's big buffer goes to the collector
-		l.spare = all[:0]
-	}
+	l.spare = all[:0] // both buffers are kept: growing them again cost more
 	l.mu.Unlock()
 	if dropped > 0 && l.onDrop != nil {
 		l.onDrop(dropped)
@@ -143,11 +142,58 @@ func (l *LogWriter) flush() {
 // NewAccessLogger returns a logger for Options.AccessLog that writes to w
 // in the format of like (JSON, or text when like's handler is a
 // TextHandler), so the access log reads as the rest of the log does.
+// Lines are formatted by slog's own handlers, one per request in flight,
+// each into a buffer of its own, and handed to w whole: one handler
+// shared by every request made them queue for its lock. w must take
+// concurrent writes (a LogWriter does).
 func NewAccessLogger(like *slog.Logger, w io.Writer) *slog.Logger {
+	mk := func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) }
 	if like != nil {
 		if _, ok := like.Handler().(*slog.TextHandler); ok {
-			return slog.New(slog.NewTextHandler(w, nil))
+			mk = func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) }
 		}
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	h := &lineHandler{w: w, mk: mk}
+	h.pool.New = func() any {
+		f := &lineFormatter{}
+		f.h = mk(&f.buf)
+		return f
+	}
+	return slog.New(h)
 }
+
+// lineHandler formats each record with a handler of its pool, into that
+// handler's buffer, then writes the line to w.
+type lineHandler struct {
+	w    io.Writer
+	mk   func(io.Writer) slog.Handler
+	pool sync.Pool // of *lineFormatter
+}
+
+type lineFormatter struct {
+	buf bytes.Buffer
+	h   slog.Handler
+}
+
+// Enabled is slog's default level: the handlers are made with nil options.
+func (l *lineHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelInfo
+}
+
+func (l *lineHandler) Handle(ctx context.Context, r slog.Record) error {
+	f := l.pool.Get().(*lineFormatter)
+	f.buf.Reset()
+	err := f.h.Handle(ctx, r)
+	if err == nil {
+		_, err = l.w.Write(f.buf.Bytes())
+	}
+	if f.buf.Cap() <= 64<<10 { // a huge line's buffer is not kept
+		l.pool.Put(f)
+	}
+	return err
+}
+
+// WithAttrs and WithGroup (unused by the access log) fall back to one
+// shared handler: the same output, without the pool.
+func (l *lineHandler) WithAttrs(as []slog.Attr) slog.Handler { return l.mk(l.w).WithAttrs(as) }
+func (l *lineHandler) WithGroup(name string) slog.Handler    { return l.mk(l.w).WithGroup(name) }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -82,3 +83,44 @@ type discardWriter struct {
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) WriteHeader(int)             {}
 func (d *discardWriter) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+
+// BenchmarkAccessLog is a 304 on every CPU at once with the access log
+// off, written line by line to a pipe (as before LogWriter), through a
+// LogWriter to the same pipe from one shared slog handler, and as serve
+// writes it (NewAccessLogger: a handler per request in flight, then the
+// LogWriter). A goroutine drains the pipe, as journald would.
+func BenchmarkAccessLog(b *testing.B) {
+	f := newFixture(b)
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	go io.Copy(io.Discard, r)
+	lw := publish.NewLogWriter(w, nil)
+	defer lw.Close()
+	jsonLog := slog.New(slog.NewJSONHandler(w, nil))
+	for _, c := range []struct {
+		name string
+		o    publish.Options
+	}{
+		{"off", publish.Options{}},
+		{"line by line", publish.Options{Log: jsonLog}},
+		{"LogWriter, one handler", publish.Options{Log: jsonLog, AccessLog: slog.New(slog.NewJSONHandler(lw, nil))}},
+		{"LogWriter", publish.Options{Log: jsonLog, AccessLog: publish.NewAccessLogger(jsonLog, lw)}},
+	} {
+		c.o.Metrics = publish.NewMetrics(prometheus.NewRegistry())
+		h := f.publisher(c.o).Handler()
+		etag := do(h, "GET", "/topics/all.rss").Header().Get("ETag")
+		b.Run(c.name, func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				req := httptest.NewRequest("GET", "/topics/all.rss", nil)
+				req.Header.Set("If-None-Match", etag)
+				for pb.Next() {
+					h.ServeHTTP(&discardWriter{h: http.Header{}}, req)
+				}
+			})
+		})
+	}
+}
