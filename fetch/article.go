@@ -38,6 +38,11 @@ type artUnit struct {
 	text    string
 	heading int  // 1–6 for Markdown/HTML headings, 0 otherwise
 	list    bool // a list item: kept as its own paragraph
+	emph    bool // wholly in emphasis: Markdown *…* or _…_, HTML <em>/<i>
+	link    bool // wholly one link: Markdown [text](url), HTML <a>
+	chrome  bool // known to be chrome from its layout (a spaced-out menu line)
+	setext  bool // a text heading underlined with === or ---
+	checked bool // artIsChrome is known to be false for text
 }
 
 // artMeta is what the markup itself states, before any guessing.

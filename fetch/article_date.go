@@ -18,6 +18,10 @@ var (
 	artDMYRe     = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?` + artMonthRe + `\.?,?\s+(\d{4})\b`)
 	artMDYRe     = regexp.MustCompile(`(?i)\b` + artMonthRe + `\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
 	artSlashRe   = regexp.MustCompile(`\b(\d{4})/(\d{1,2})/(\d{1,2})\b`)
+	// "25/11/2026", "24.11.2026", "11/18/2026": day first unless that cannot be.
+	artNumDateRe = regexp.MustCompile(`(?:^|[^\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:$|[^\d/-])`)
+	// "2026年11月25日" (Chinese, Japanese) and "2026년 11월 25일" (Korean).
+	artCJKDateRe = regexp.MustCompile(`(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]`)
 	artClockRe   = regexp.MustCompile(`(?i)\b(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?`)
 	artZoneRe    = regexp.MustCompile(`^\s*\(?(UTC|GMT|[A-Z]{2,5})(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\b`)
 	// Words that may stand beside a date on a date line.
@@ -49,6 +53,9 @@ type artDateMatch struct {
 func artFindDate(s string) (artDateMatch, bool) {
 	var best artDateMatch
 	found := false
+	if !artHasYear(s) { // every form below spells the year in four digits
+		return best, false
+	}
 	try := func(m []int, y, mo, d int) {
 		if m == nil || (found && m[0] >= best.start) {
 			return
@@ -57,7 +64,8 @@ func artFindDate(s string) (artDateMatch, bool) {
 		if !ok {
 			return
 		}
-		best, found = artDateMatch{start: m[0], end: m[1], t: t, iso: m[1]-m[0] == 10}, true
+		iso := m[1]-m[0] == 10 && s[m[0]+4] == '-'
+		best, found = artDateMatch{start: m[0], end: m[1], t: t, iso: iso}, true
 	}
 	if m := artISODateRe.FindStringSubmatchIndex(s); m != nil {
 		try([]int{m[2], m[7]}, artAtoi(s[m[2]:m[3]]), artAtoi(s[m[4]:m[5]]), artAtoi(s[m[6]:m[7]]))
@@ -71,10 +79,35 @@ func artFindDate(s string) (artDateMatch, bool) {
 	if m := artSlashRe.FindStringSubmatchIndex(s); m != nil {
 		try(m, artAtoi(s[m[2]:m[3]]), artAtoi(s[m[4]:m[5]]), artAtoi(s[m[6]:m[7]]))
 	}
+	if m := artNumDateRe.FindStringSubmatchIndex(s); m != nil {
+		a, b := artAtoi(s[m[2]:m[3]]), artAtoi(s[m[4]:m[5]])
+		if a <= 12 && b > 12 { // month first, as in the US: 11/18/2026
+			a, b = b, a
+		}
+		try([]int{m[2], m[7]}, artAtoi(s[m[6]:m[7]]), b, a)
+	}
+	if m := artCJKDateRe.FindStringSubmatchIndex(s); m != nil {
+		try(m, artAtoi(s[m[2]:m[3]]), artAtoi(s[m[4]:m[5]]), artAtoi(s[m[6]:m[7]]))
+	}
 	if found {
 		best = artAddTime(s, best)
 	}
 	return best, found
+}
+
+// artHasYear reports four digits in a row.
+func artHasYear(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if artIsDigit(s[i]) {
+			if run++; run == 4 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 func artMakeDate(y int, mo time.Month, d int) (time.Time, bool) {
@@ -162,15 +195,45 @@ func artOffsetZone(z string) *time.Location {
 
 // artDateLine reports whether line is a date line ("Published: 14 February
 // 2024, 09:15 PKT", "Saturday 11 May 2024") rather than a sentence that
-// happens to contain a date, and returns the date.
+// happens to contain a date, and returns the date. A line of metadata
+// fields with a date among them counts too: "Tom Alderney, Green Lanes
+// Journal · 24 November 2026", "Published 26/11/2026 | Source: …",
+// "发布时间: 2026年11月25日 10:12 来源: 鹭岛网".
 func artDateLine(line string) (time.Time, bool) {
-	if utf8.RuneCountInString(line) > 100 {
+	n := utf8.RuneCountInString(line)
+	if n > 160 {
 		return time.Time{}, false
 	}
 	m, ok := artFindDate(line)
 	if !ok {
 		return time.Time{}, false
 	}
+	if n <= 100 && artDateOnly(line, m) {
+		return m.t, true
+	}
+	if artEndsSentence(line) && !artEndsSentence(line[:m.end]) {
+		return time.Time{}, false
+	}
+	segs := artMetaSegments(line)
+	if len(segs) < 2 {
+		return time.Time{}, false
+	}
+	dated := false
+	for _, seg := range segs {
+		if d, ok := artFindDate(seg); ok && artDateOnly(seg, d) {
+			dated = true
+			continue
+		}
+		if !artMetaField(seg) {
+			return time.Time{}, false
+		}
+	}
+	return m.t, dated
+}
+
+// artDateOnly: the date and at most a few other words ("Published", a
+// weekday, a time and zone) make up the line.
+func artDateOnly(line string, m artDateMatch) bool {
 	rest := line[:m.start] + " " + line[m.end:]
 	rest = artClockRe.ReplaceAllString(rest, " ")
 	words := 0
@@ -185,7 +248,71 @@ func artDateLine(line string) (time.Time, bool) {
 	if artEndsSentence(line) {
 		limit = 1
 	}
-	return m.t, words <= limit
+	return words <= limit
+}
+
+var (
+	artMetaSepRe  = regexp.MustCompile(` (?:\||·|•|—|–|~|/) `)
+	artUnitWordRe = regexp.MustCompile(`^\d[\d,.]*\s+(?i:min|mins|minutes?|minute read|min read|hours?|` +
+		`comments?|replies|views|words|pages?|photos|mb|kb)\b`)
+)
+
+// artMetaSegments splits a metadata line at separators and before every
+// field label after the first word.
+func artMetaSegments(line string) []string {
+	var segs []string
+	for _, part := range artMetaSepRe.Split(line, -1) {
+		var cur []string
+		for i, f := range strings.Fields(part) {
+			if i > 0 && len(cur) > 0 && (strings.HasSuffix(f, ":") || strings.HasSuffix(f, "：")) && !artIsDigit(f[0]) {
+				segs = append(segs, strings.Join(cur, " "))
+				cur = cur[:0]
+			}
+			cur = append(cur, f)
+		}
+		if len(cur) > 0 {
+			segs = append(segs, strings.Join(cur, " "))
+		}
+	}
+	return segs
+}
+
+// artMetaField reports a short field of a metadata line: "Source:
+// Department for Upland Affairs", a name or outlet in capitals, "58 min",
+// "2 Comments", a short CJK value.
+func artMetaField(seg string) bool {
+	seg = strings.Trim(strings.TrimSpace(seg), ",;·*_()[]")
+	if seg == "" {
+		return true
+	}
+	if artEndsFullStop(seg) && !artIsAbbrev(strings.TrimSuffix(seg, ".")) {
+		return false
+	}
+	if artHasCJK(seg) {
+		return utf8.RuneCountInString(seg) <= 16
+	}
+	words := strings.Fields(seg)
+	if len(words) > 7 {
+		return false
+	}
+	if artUnitWordRe.MatchString(seg) {
+		return true
+	}
+	if label, value, ok := strings.Cut(seg, ":"); ok && len(strings.Fields(label)) <= 3 {
+		words = strings.Fields(value)
+		if len(words) > 6 {
+			return false
+		}
+	}
+	for _, w := range words {
+		w = strings.Trim(w, ",;:()'’\"“”")
+		r, _ := utf8.DecodeRuneInString(w)
+		if w != "" && !unicode.IsUpper(r) && !unicode.IsDigit(r) && !artNameWords[strings.ToLower(w)] &&
+			!artSmallWords[strings.ToLower(w)] {
+			return false
+		}
+	}
+	return true
 }
 
 func artIsZone(w string) bool {

@@ -58,8 +58,69 @@ func artHTMLUnits(src string) ([]artUnit, artMeta) {
 		meta.title = pageTitle
 	}
 	meta.date = artOrTime(w.date, meta.date)
+	// The readability extractor picks the story's container as a reader
+	// view does; the walker above stays the fallback when it finds none.
+	if artUseReadability {
+		if units := artReadabilityUnits(doc); units != nil && (root == doc || artCovers(units, w.units)) {
+			// It drops bylines and meta boxes, where a page may print its
+			// only date.
+			if meta.date.IsZero() {
+				meta.date = artUnitsDate(w.units)
+			}
+			return units, meta
+		}
+	}
 	return w.units, meta
 }
+
+// artCovers reports whether units hold at least two thirds of the
+// running text in ref: where the page marks its story, readability must
+// not lose paragraphs the markup puts in it.
+func artCovers(units, ref []artUnit) bool {
+	have := make(map[string]bool, len(units))
+	var b strings.Builder
+	for _, u := range units {
+		have[u.text] = true
+		b.WriteString(u.text)
+		b.WriteByte('\n')
+	}
+	got := b.String()
+	total, missing, budget := 0, 0, 1<<22 // bytes of substring search, then exact matches only
+	for _, u := range ref {
+		n := len(u.text)
+		if n < 100 || !artIsProse(u) {
+			continue
+		}
+		total += n
+		if have[u.text] {
+			continue
+		}
+		if budget -= len(got); budget < 0 || !strings.Contains(got, u.text) {
+			missing += n
+		}
+	}
+	return 3*missing <= total
+}
+
+// artUnitsDate is the first date of a byline or date line among units.
+func artUnitsDate(units []artUnit) time.Time {
+	for _, u := range units {
+		if u.heading > 0 {
+			continue
+		}
+		if _, d, ok := artByline(u.text); ok && !d.IsZero() {
+			return d
+		}
+		if d, ok := artDateLine(u.text); ok {
+			return d
+		}
+	}
+	return time.Time{}
+}
+
+// artUseReadability switches the readability extractor on; tests turn it
+// off to measure what it adds.
+var artUseReadability = true
 
 // artHTMLHead reads what the page states about itself: canonical link,
 // og:url, titles, author and publication date.
@@ -134,12 +195,25 @@ type artWalker struct {
 	heading int
 	list    bool
 	date    time.Time
+	// How much of the block's text sits inside <em>/<i> and inside <a>,
+	// to tell a block wholly in emphasis, or wholly one link.
+	emphDepth, linkDepth int
+	plain, emph, linked  int
 }
 
 func (w *artWalker) walk(n *html.Node) {
 	switch n.Type {
 	case html.TextNode:
 		w.buf.WriteString(n.Data)
+		if k := len(strings.TrimSpace(n.Data)); k > 0 {
+			w.plain += k
+			if w.emphDepth > 0 {
+				w.emph += k
+			}
+			if w.linkDepth > 0 {
+				w.linked += k
+			}
+		}
 		return
 	case html.ElementNode:
 		if !w.keep[n] && artSkipElem(n) {
@@ -169,8 +243,21 @@ func (w *artWalker) walk(n *html.Node) {
 	if n.DataAtom == atom.Li {
 		w.list = true
 	}
+	emph := n.DataAtom == atom.Em || n.DataAtom == atom.I
+	if emph {
+		w.emphDepth++
+	}
+	if n.DataAtom == atom.A {
+		w.linkDepth++
+	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c)
+	}
+	if emph {
+		w.emphDepth--
+	}
+	if n.DataAtom == atom.A {
+		w.linkDepth--
 	}
 	if block {
 		w.flush()
@@ -180,9 +267,11 @@ func (w *artWalker) walk(n *html.Node) {
 
 func (w *artWalker) flush() {
 	if t := artClean(w.buf.String()); t != "" {
-		w.units = append(w.units, artUnit{text: t, heading: w.heading, list: w.list})
+		w.units = append(w.units, artUnit{text: t, heading: w.heading, list: w.list,
+			emph: w.emph == w.plain, link: w.linked == w.plain})
 	}
 	w.buf.Reset()
+	w.plain, w.emph, w.linked = 0, 0, 0
 }
 
 func artHeadingLevel(n *html.Node) int {
