@@ -172,18 +172,7 @@ func artDecodeLoose(data []byte) string {
 	if utf8.Valid(data) {
 		return string(data)
 	}
-	var multi, broken int
-	for i := 0; i < len(data); {
-		r, n := utf8.DecodeRune(data[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			broken++
-		case n > 1:
-			multi++
-		}
-		i += n
-	}
-	if multi > broken {
+	if mostlyUTF8(data) {
 		return strings.ToValidUTF8(string(data), "\uFFFD")
 	}
 	b, _ := charmap.Windows1252.NewDecoder().Bytes(data)

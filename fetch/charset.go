@@ -131,6 +131,16 @@ func legacyEncoding(data []byte, label string, html bool) encoding.Encoding {
 			return e
 		}
 	}
+	if mostlyUTF8(data) {
+		return nil
+	}
+	return charmap.Windows1252
+}
+
+// mostlyUTF8 reports invalid UTF-8 with more well-formed multi-byte
+// characters than broken bytes: UTF-8 with a few bytes damaged, not a
+// legacy single-byte encoding.
+func mostlyUTF8(data []byte) bool {
 	var multi, broken int
 	for i := 0; i < len(data); {
 		r, n := utf8.DecodeRune(data[i:])
@@ -142,10 +152,7 @@ func legacyEncoding(data []byte, label string, html bool) encoding.Encoding {
 		}
 		i += n
 	}
-	if multi > broken {
-		return nil
-	}
-	return charmap.Windows1252
+	return multi > broken
 }
 
 // usableLabel returns the encoding a label names when it can decode text
