@@ -85,9 +85,10 @@ func run(o options) error {
 		return err
 	}
 	defer db.Close()
-	// The log as serve writes it when stderr is not a terminal: JSON
-	// lines to a file, the access log through a LogWriter.
-	logFile, err := os.Create(filepath.Join(o.dir, "access.log"))
+	// The log as serve writes it when stderr is not a terminal (under
+	// systemd or docker): JSON lines to a pipe another process reads, here
+	// cat into a file; the access log through a LogWriter.
+	logFile, err := logPipe(filepath.Join(o.dir, "access.log"))
 	if err != nil {
 		return err
 	}
@@ -381,6 +382,26 @@ func report(scenarios []scenario, results map[string][]result) {
 		fmt.Printf("| %s | %.0f | %v | %v | %v | %s | %s |\n", s.name, m.rps, m.p50.Round(10*time.Microsecond),
 			m.p99.Round(10*time.Microsecond), m.cpu.Round(time.Microsecond), vs, strings.Join(runs, ", "))
 	}
+}
+
+// logPipe returns the write end of a pipe that cat copies into path.
+func logPipe(path string) (*os.File, error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cat := exec.Command("cat")
+	cat.Stdin, cat.Stdout = r, out
+	if err := cat.Start(); err != nil {
+		return nil, err
+	}
+	r.Close()
+	out.Close()
+	return w, nil // cat ends when the bench closes w, or exits
 }
 
 // selfCPU is this process's CPU time, user and system.
