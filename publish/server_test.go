@@ -226,7 +226,7 @@ func TestManyConnections(t *testing.T) {
 // TestRateLimitOverLoopback: one address searching past its burst gets
 // 429 with Retry-After; feeds and pages are not counted.
 func TestRateLimitOverLoopback(t *testing.T) {
-	base := loopback(t, fullPublisher(t, nil, publish.SearchLimits{Rate: 1, Burst: 5}), nil)
+	base := loopback(t, fullPublisher(t, nil, publish.SearchLimits{Rate: 0.01, Burst: 5}), nil)
 	var got []int
 	for i := range 8 {
 		resp, err := client.Get(fmt.Sprintf("%s/search.atom?q=harbour%d", base, i))
