@@ -30,7 +30,8 @@ type SearchLimits struct {
 	Timeout time.Duration // per search, waiting for a slot included; default 5 s
 
 	// Rate is searches a second per client address (IPv6 by /64), with
-	// bursts of Burst; a negative Rate switches the per-client limit off.
+	// bursts of Burst (defaults 10 and 20); a negative Rate switches the
+	// per-client limit off (bench/publish, whose wrk is one client).
 	Rate    float64
 	Burst   int
 	Clients int // client addresses tracked at once; default 4096
