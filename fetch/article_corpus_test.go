@@ -184,25 +184,7 @@ func TestArticleCorpus(t *testing.T) {
 }
 
 // BenchmarkParseArticleCorpus parses the whole corpus once per iteration.
-func BenchmarkParseArticleCorpus(b *testing.B) {
-	var inputs [][]byte
-	var names []string
-	for in := range artCorpusFiles(b) {
-		data, err := os.ReadFile(in)
-		if err != nil {
-			b.Fatal(err)
-		}
-		inputs, names = append(inputs, data), append(names, filepath.Base(in))
-	}
-	items := 0
-	for b.Loop() {
-		for i, data := range inputs {
-			ParseArticle(names[i], data, artModTime)
-			items++
-		}
-	}
-	b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
-}
+func BenchmarkParseArticleCorpus(b *testing.B) { benchParseArticles(b, artCorpusFiles(b)) }
 
 // TestArticleExtractors measures what each HTML extractor hands to the
 // text heuristics, on the HTML files of the corpus and the devset: how

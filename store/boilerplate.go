@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -136,24 +137,12 @@ func (g *ingester) applyBoilerplate(it *feed.Item, p *preparedItem) bool {
 	if bp.Skip == nil && !p.learnt {
 		return false
 	}
-	if slicesEqual(bp.Skip, p.skip) {
+	if slices.Equal(bp.Skip, p.skip) {
 		return false
 	}
 	p.skip, p.learnt = bp.Skip, bp.Skip != nil
 	p.fp = feed.NewFingerprintDistinct(it.Title, it.Text, feed.DistinctText(it.Text, p.units.Units, bp.Skip))
 	p.drop = bp.Drop
-	return true
-}
-
-func slicesEqual(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
 	return true
 }
 
@@ -181,15 +170,9 @@ func (g *ingester) learned(id int64, p *preparedItem) {
 // with different guids are one only when title and text are the same (a
 // re-issued entry); copies need enough distinctive text, shared title
 // words when short, and the same names and numbers.
-func (g *ingester) evidence(ctx context.Context, it *feed.Item, p *preparedItem, id int64, sameText bool, j float64) (kind, why string, err error) {
-	var title, text string
-	var sameFeed int
-	if err := g.queryRow(ctx, `SELECT i.title, i.text, (SELECT count(*) FROM sightings g
-		WHERE g.item_id = i.id AND g.source_id = ? AND g.feed = ?) FROM items i WHERE i.id = ?`,
-		g.source, it.Feed, id).Scan(&title, &text, &sameFeed); err != nil {
-		return "", "", fmt.Errorf("item %d: %w", id, err)
-	}
-	if sameFeed > 0 {
+func (g *ingester) evidence(ctx context.Context, it *feed.Item, p *preparedItem, c storedText, sameText bool, j float64) (kind, why string, err error) {
+	id, title, text := c.id, c.title, c.text
+	if c.sameFeed {
 		if feed.NormalizeText(title) == feed.NormalizeText(it.Title) &&
 			(sameText || feed.NormalizeText(text) == feed.NormalizeText(it.Text)) {
 			return "edit", ", same title, same feed", nil
@@ -265,15 +248,36 @@ func sharedLinks(items []feed.Item) map[string]bool {
 	return out
 }
 
+// storedText is what evidence reads of a stored candidate: its title and
+// text, and whether it was seen in the incoming item's own feed.
+type storedText struct {
+	id          int64
+	title, text string
+	sameFeed    bool
+}
+
+func (g *ingester) loadStored(ctx context.Context, it *feed.Item, id int64) (storedText, error) {
+	c := storedText{id: id}
+	var sameFeed int
+	if err := g.queryRow(ctx, `SELECT i.title, i.text, (SELECT count(*) FROM sightings g
+		WHERE g.item_id = i.id AND g.source_id = ? AND g.feed = ?) FROM items i WHERE i.id = ?`,
+		g.source, it.Feed, id).Scan(&c.title, &c.text, &sameFeed); err != nil {
+		return c, fmt.Errorf("item %d: %w", id, err)
+	}
+	c.sameFeed = sameFeed > 0
+	return c, nil
+}
+
 // excerpt decides whether item it and stored item id, which begin with the
 // same words, are one story of which one is cut short: a feed's excerpt
 // and the full page, or a copy missing its last paragraphs. The shorter's
 // shingles must nearly all be in the longer; evidence does the rest.
 func (g *ingester) excerpt(ctx context.Context, it *feed.Item, p *preparedItem, id int64) (kind, why string, err error) {
-	var text string
-	if err := g.queryRow(ctx, `SELECT text FROM items WHERE id = ?`, id).Scan(&text); err != nil {
-		return "", "", fmt.Errorf("item %d: %w", id, err)
+	st, err := g.loadStored(ctx, it, id)
+	if err != nil {
+		return "", "", err
 	}
+	text := st.text
 	mine := feed.DistinctText(it.Text, p.units.Units, p.skip)
 	small, large := mine, text
 	if feed.CountWords(text) < p.fp.Words {
@@ -283,7 +287,7 @@ func (g *ingester) excerpt(ctx context.Context, it *feed.Item, p *preparedItem, 
 	if c < minContainment {
 		return "", "", nil
 	}
-	kind, why, err = g.evidence(ctx, it, p, id, false, 0)
+	kind, why, err = g.evidence(ctx, it, p, st, false, 0)
 	return kind, fmt.Sprintf("lede: item %d begins alike, %.0f%% of the shorter in the longer%s", id, 100*c, why), err
 }
 

@@ -248,7 +248,11 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, p *preparedItem, res 
 	fp := p.fp
 	if fp.Words >= minDistinctWords {
 		if id := g.sameHash(fp); id != 0 {
-			kind, why, err := g.evidence(ctx, it, p, id, true, 1)
+			c, err := g.loadStored(ctx, it, id)
+			if err != nil {
+				return err
+			}
+			kind, why, err := g.evidence(ctx, it, p, c, true, 1)
 			if err != nil {
 				return err
 			}
@@ -259,7 +263,11 @@ func (g *ingester) one(ctx context.Context, it *feed.Item, p *preparedItem, res 
 		if g.opt.NearDistance > 0 {
 			near := g.nearest(fp)
 			for _, c := range near {
-				kind, why, err := g.evidence(ctx, it, p, c.id, false, c.j)
+				st, err := g.loadStored(ctx, it, c.id)
+				if err != nil {
+					return err
+				}
+				kind, why, err := g.evidence(ctx, it, p, st, false, c.j)
 				if err != nil {
 					return err
 				}
