@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -28,6 +30,9 @@ type DB struct {
 	db   *sql.DB
 	path string
 	near *nearIndex // read on the first ingest with near matching on
+
+	searchMu sync.Mutex
+	searchSt *searchStmts // prepared on the first search
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -60,6 +65,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	// database/sql keeps 2 idle connections by default and closes the
+	// rest after use; a reopened one runs every pragma, parses the schema
+	// and prepares its statements again. Searches run one per CPU beside
+	// a writer and feed renders, so keep that many. Each holds at most its
+	// page cache (16 MB, only as far as it was filled).
+	sdb.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
 	d := &DB{db: sdb, path: path, near: newNearIndex(), Now: time.Now}
 	// Two processes opening a new file at once (serve and a cron refresh)
 	// both switch it to WAL; SQLite answers one of them SQLITE_BUSY at
@@ -101,7 +112,14 @@ func (d *DB) init(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.searchMu.Lock()
+	if d.searchSt != nil {
+		d.searchSt.close()
+	}
+	d.searchMu.Unlock()
+	return d.db.Close()
+}
 
 // Path is the database file.
 func (d *DB) Path() string { return d.path }

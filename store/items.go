@@ -154,11 +154,13 @@ type queryer interface {
 
 const itemColumns = `i.id, i.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.media, i.published, i.updated`
 
-func scanItem(sc interface{ Scan(...any) error }) (*feed.Item, int64, error) {
+// scanItem reads itemColumns, and into extra any columns after them.
+func scanItem(sc interface{ Scan(...any) error }, extra ...any) (*feed.Item, int64, error) {
 	var it feed.Item
 	var cats, media string
 	var pub, upd int64
-	if err := sc.Scan(&it.ID, &it.URL, &it.Title, &it.Content, &it.Text, &it.Summary, &it.Author, &cats, &media, &pub, &upd); err != nil {
+	dest := append([]any{&it.ID, &it.URL, &it.Title, &it.Content, &it.Text, &it.Summary, &it.Author, &cats, &media, &pub, &upd}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, 0, err
 	}
 	if cats != "" {

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -155,7 +157,11 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 func queryIDs(ctx context.Context, db interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }, q string, args ...any) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
+	return scanIDs(db.QueryContext(ctx, q, args...))
+}
+
+// scanIDs reads the rows of a query of one integer column.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +206,11 @@ const (
 // Search returns up to limit items the rule matches, newest first. FTS5
 // proposes candidates with rule.FTSQuery(); each is then checked with
 // rule.Match, loading candidates in pages until limit items match or the
-// candidates (at most searchChecks) run out.
+// candidates (at most searchChecks) run out. The first page comes with
+// its rows and credits in one statement, so a search that one page
+// answers (most do) runs one. The statements run outside a transaction:
+// an explicit read transaction cost more than it saved, and a candidate
+// deleted meanwhile is simply not loaded.
 func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.Item, error) {
 	switch {
 	case limit <= 0:
@@ -208,17 +218,13 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 	case limit > SearchMaxLimit:
 		limit = SearchMaxLimit
 	}
-	ids, err := d.searchCandidates(ctx, rule.FTSQuery())
+	st, err := d.searchStatements(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", rule, err)
 	}
+	q, page := rule.FTSQuery(), max(2*limit, 64)
 	var out []*feed.Item
-	page := max(2*limit, 64)
-	for start := 0; start < len(ids) && len(out) < limit; start += page {
-		batch, err := d.itemsByID(ctx, ids[start:min(start+page, len(ids))])
-		if err != nil {
-			return nil, fmt.Errorf("search %s: %w", rule, err)
-		}
+	keep := func(batch []*feed.Item) {
 		ok := matchAll(rule, batch)
 		for i, it := range batch {
 			if len(out) < limit && ok[i] {
@@ -226,7 +232,172 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 			}
 		}
 	}
+	start := 0
+	if q != "" {
+		first, err := st.firstPage(ctx, q, page)
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", rule, err)
+		}
+		keep(first)
+		if len(first) < page || len(out) == limit {
+			return out, nil
+		}
+		start = page
+	}
+	ids, err := st.candidates(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", rule, err)
+	}
+	for ; start < len(ids) && len(out) < limit; start += page {
+		batch, err := st.items(ctx, ids[start:min(start+page, len(ids))])
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", rule, err)
+		}
+		keep(batch)
+	}
 	return out, nil
+}
+
+// searchStmts are a search's statements, prepared once: preparing them
+// was ~40% of a one-hit search's CPU. database/sql keeps each prepared on
+// every connection it has run on. Their shapes are fixed (id lists go in
+// as one JSON array) so that nothing is prepared per search.
+type searchStmts struct {
+	newest, hits, first, rows *sql.Stmt
+}
+
+// searchHits are the ids of the FTS5 hits of ?1, newest first: the inner
+// query walks the index by rowid, newest stored first, and stops at ?2;
+// only those hits are ranked by date, and the first ?3 kept.
+const searchHits = `SELECT i.id FROM items i INDEXED BY items_id_published JOIN (
+		SELECT rowid AS id FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2
+	) h ON h.id = i.id
+	ORDER BY i.published DESC, i.id DESC LIMIT ?3`
+
+// searchRow is an item's columns and its copies' credits, first copy
+// first, as one JSON array of creditColumns arrays.
+const searchRow = `SELECT ` + itemColumns + `, (SELECT json_group_array(json_array(` + creditColumns + `) ORDER BY g.id)
+		FROM sightings g JOIN sources s ON s.id = g.source_id WHERE g.item_id = i.id)
+	FROM items i`
+
+func (d *DB) searchStatements(ctx context.Context) (*searchStmts, error) {
+	d.searchMu.Lock()
+	defer d.searchMu.Unlock()
+	if d.searchSt != nil {
+		return d.searchSt, nil
+	}
+	st := &searchStmts{}
+	for _, p := range []struct {
+		s **sql.Stmt
+		q string
+	}{
+		{&st.newest, `SELECT id FROM items INDEXED BY items_published
+			ORDER BY published DESC, id DESC LIMIT ?`},
+		{&st.hits, searchHits},
+		{&st.first, searchRow + ` WHERE i.id IN (` + searchHits + `)`},
+		{&st.rows, searchRow + ` WHERE i.id IN (SELECT value FROM json_each(?))`},
+	} {
+		var err error
+		if *p.s, err = d.db.PrepareContext(ctx, p.q); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
+	d.searchSt = st
+	return st, nil
+}
+
+func (st *searchStmts) close() {
+	for _, s := range []*sql.Stmt{st.newest, st.hits, st.first, st.rows} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// candidates returns at most searchChecks item ids, newest first: the
+// FTS5 hits of q, or with q == "" simply the newest items.
+func (st *searchStmts) candidates(ctx context.Context, q string) ([]int64, error) {
+	if q == "" {
+		return scanIDs(st.newest.QueryContext(ctx, searchChecks))
+	}
+	return scanIDs(st.hits.QueryContext(ctx, q, searchCandidates, searchChecks))
+}
+
+// firstPage loads the newest n candidates of q, newest first.
+func (st *searchStmts) firstPage(ctx context.Context, q string, n int) ([]*feed.Item, error) {
+	items, pub, err := scanRows(st.first.QueryContext(ctx, q, searchCandidates, n))
+	if err != nil {
+		return nil, err
+	}
+	// IN returns them in id order: put them back in the hits' order.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(pub[b], pub[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(items[b].ID, items[a].ID)
+	})
+	out := make([]*feed.Item, len(items))
+	for i, j := range order {
+		out[i] = items[j]
+	}
+	return out, nil
+}
+
+// items loads items with their sources, in the order of ids.
+func (st *searchStmts) items(ctx context.Context, ids []int64) ([]*feed.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	items, _, err := scanRows(st.rows.QueryContext(ctx, string(list)))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*feed.Item, len(items))
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	out := make([]*feed.Item, 0, len(ids))
+	for _, id := range ids {
+		if it := byID[id]; it != nil { // deleted since the candidate query
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// scanRows reads searchRow's rows, with each item's published time as stored.
+func scanRows(rows *sql.Rows, err error) ([]*feed.Item, []int64, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var items []*feed.Item
+	var pubs []int64
+	for rows.Next() {
+		var credits []byte
+		it, pub, err := scanItem(rows, &credits)
+		if err != nil {
+			return nil, nil, err
+		}
+		var copies [][6]string
+		if err := json.Unmarshal(credits, &copies); err != nil {
+			return nil, nil, fmt.Errorf("item %d: credits: %w", it.ID, err)
+		}
+		for _, c := range copies {
+			addCopy(it, copyCredit{source: c[0], sourceURL: c[1], feed: c[2], site: c[3], siteURL: c[4], link: c[5]})
+		}
+		items, pubs = append(items, it), append(pubs, pub)
+	}
+	return items, pubs, rows.Err()
 }
 
 // matchAll checks items against the rule on every CPU: tokenising each
@@ -242,83 +413,24 @@ func matchAll(rule *feed.Rule, items []*feed.Item) []bool {
 	return ok
 }
 
-// searchCandidates returns at most searchChecks item ids, newest first:
-// the FTS5 hits of q, or with q == "" simply the newest items.
-func (d *DB) searchCandidates(ctx context.Context, q string) ([]int64, error) {
-	if q == "" {
-		return d.ids(ctx, `SELECT id FROM items INDEXED BY items_published
-			ORDER BY published DESC, id DESC LIMIT ?`, searchChecks)
-	}
-	// The inner query walks the index by rowid, newest stored first, and
-	// stops at searchCandidates; only those hits are ranked by date.
-	return d.ids(ctx, `SELECT i.id FROM items i INDEXED BY items_id_published JOIN (
-			SELECT rowid AS id FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2
-		) h ON h.id = i.id
-		ORDER BY i.published DESC, i.id DESC LIMIT ?3`, q, searchCandidates, searchChecks)
-}
-
 func (d *DB) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	return queryIDs(ctx, d.db, q, args...)
 }
 
-// itemsByID loads items with their sources, in the order of ids, with two
-// queries for the whole page rather than one per item.
-func (d *DB) itemsByID(ctx context.Context, ids []int64) ([]*feed.Item, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	in := "(?" + strings.Repeat(",?", len(ids)-1) + ")"
-	rows, err := d.db.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i WHERE i.id IN `+in, args...)
+// searchCandidates is candidates outside a search, for tests.
+func (d *DB) searchCandidates(ctx context.Context, q string) ([]int64, error) {
+	st, err := d.searchStatements(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*feed.Item, len(ids))
-	for rows.Next() {
-		it, _, err := scanItem(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		byID[it.ID] = it
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := d.addSources(ctx, byID, in, args); err != nil {
-		return nil, err
-	}
-	out := make([]*feed.Item, 0, len(ids))
-	for _, id := range ids {
-		if it := byID[id]; it != nil { // deleted since the candidate query
-			out = append(out, it)
-		}
-	}
-	return out, nil
+	return st.candidates(ctx, q)
 }
 
-// addSources fills in each item's source names and credits, first copy
-// first, with one query for the whole page.
-func (d *DB) addSources(ctx context.Context, byID map[int64]*feed.Item, in string, args []any) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT g.item_id, `+creditColumns+` FROM sightings g
-		JOIN sources s ON s.id = g.source_id WHERE g.item_id IN `+in+` ORDER BY g.item_id, g.id`, args...)
+// itemsByID loads items with their sources, in the order of ids.
+func (d *DB) itemsByID(ctx context.Context, ids []int64) ([]*feed.Item, error) {
+	st, err := d.searchStatements(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var c copyCredit
-		if err := rows.Scan(&id, &c.source, &c.sourceURL, &c.feed, &c.site, &c.siteURL, &c.link); err != nil {
-			return err
-		}
-		if it := byID[id]; it != nil {
-			addCopy(it, c)
-		}
-	}
-	return rows.Err()
+	return st.items(ctx, ids)
 }

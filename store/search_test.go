@@ -7,6 +7,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -146,6 +147,80 @@ func TestSearchPagesPastRejects(t *testing.T) {
 	}
 	if it, _ := db.Item(ctx, got[0]); it.Title != "US budget" {
 		t.Errorf("Search(US) = %q", it.Title)
+	}
+}
+
+// TestSearchItemsAsStored: Search loads a page of rows and credits in one
+// statement and puts them back in date order itself; every item must come
+// out as Item loads it (every copy's source and credit, first copy
+// first), newest first with equal dates by id, within the first page and
+// past it.
+func TestSearchItemsAsStored(t *testing.T) {
+	db := mustOpenDB(t)
+	mustTopics(t, db, nil)
+	ctx := context.Background()
+	var batch []feed.Item
+	for i := range 150 {
+		it := item(fmt.Sprint(i), fmt.Sprintf("https://news.example/%d", i), fmt.Sprintf("Harbour report %d", i),
+			fmt.Sprintf("The harbour crane number %d was inspected by the port authority on a windy morning.", i))
+		// Runs of equal dates, out of id order: ties are broken by id.
+		it.Published = it.Published.Add(time.Duration((i*7)%40) * time.Hour)
+		batch = append(batch, it)
+	}
+	if _, err := db.Ingest(ctx, "first", batch, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Copies of some stories from two more sources, with sites to credit.
+	for _, src := range []string{"second", "third"} {
+		var copies []feed.Item
+		for i := 0; i < 150; i += 4 {
+			c := batch[i]
+			c.GUID = src + c.GUID
+			c.Site = feed.Site{Name: "Site " + src, URL: "https://" + src + ".example/"}
+			copies = append(copies, c)
+		}
+		if _, err := db.Ingest(ctx, src, copies, IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := mustRule(t, "harbour")
+	want := bruteForce(t, db, r)
+	if len(want) != 150 {
+		t.Fatalf("brute force found %d items, want 150", len(want))
+	}
+	for _, limit := range []int{1, 20, 150} { // one page, and past the first page of 64
+		got, err := db.Search(ctx, r, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != limit {
+			t.Fatalf("Search(limit %d) = %d items", limit, len(got))
+		}
+		for i, it := range got {
+			if it.ID != want[i] {
+				t.Fatalf("Search(limit %d)[%d] = item %d, want %d", limit, i, it.ID, want[i])
+			}
+			stored, err := db.Item(ctx, it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(it, stored) {
+				t.Fatalf("Search(limit %d)[%d] = %+v\nItem(%d) = %+v", limit, i, it, it.ID, stored)
+			}
+		}
+	}
+	got, err := db.Search(ctx, r, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := 0
+	for _, it := range got {
+		if len(it.Sources) == 3 && len(it.Credits) == 3 && it.Sources[0] == "first" {
+			copied++
+		}
+	}
+	if copied != 38 {
+		t.Errorf("%d items carry the three sources first copy first, want 38", copied)
 	}
 }
 
