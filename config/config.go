@@ -45,6 +45,10 @@ type Refresh struct {
 	PerHost     int      `yaml:"per_host"`
 	Timeout     Duration `yaml:"timeout"`
 	MaxBody     ByteSize `yaml:"max_body"`
+	// MinInterval and MaxInterval bound the poll interval chosen from how
+	// often a source publishes.
+	MinInterval Duration `yaml:"min_interval"`
+	MaxInterval Duration `yaml:"max_interval"`
 	// AllowPrivate lets sources added through the admin API reach private
 	// and loopback addresses; config-file sources are always trusted.
 	AllowPrivate bool `yaml:"allow_private"`
@@ -69,6 +73,19 @@ type Source struct {
 	URL      string   `yaml:"url"`
 	Path     string   `yaml:"path"`
 	Interval Duration `yaml:"interval"`
+	// Kind is "" (a feed or folder) or "scrape" (an HTML page read with Scrape).
+	Kind        string  `yaml:"kind"`
+	Scrape      *Scrape `yaml:"scrape"`
+	FullContent bool    `yaml:"full_content"`
+}
+
+// Scrape is a scrape source's CSS selectors.
+type Scrape struct {
+	Item    string `yaml:"item"`
+	Title   string `yaml:"title"`
+	Link    string `yaml:"link"`
+	Date    string `yaml:"date"`
+	Summary string `yaml:"summary"`
 }
 
 type Topic struct {
@@ -102,6 +119,8 @@ func Default() *Config {
 			PerHost:     2,
 			Timeout:     Duration(20 * time.Second),
 			MaxBody:     10 << 20,
+			MinInterval: Duration(5 * time.Minute),
+			MaxInterval: Duration(24 * time.Hour),
 		},
 		Dedup:     Dedup{NearDuplicateDistance: &d},
 		Retention: Retention{MaxAge: Duration(180 * 24 * time.Hour), MaxItemsPerSource: 5000, MaxContent: feed.DefaultMaxContent},

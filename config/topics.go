@@ -50,7 +50,11 @@ func (c *Config) FeedSources() []feed.Source {
 		if iv == 0 {
 			iv = time.Duration(c.Refresh.Interval)
 		}
-		out[i] = feed.Source{Name: s.Name, URL: s.URL, Path: s.Path, Interval: iv}
+		out[i] = feed.Source{Name: s.Name, URL: s.URL, Path: s.Path, Interval: iv, FullContent: s.FullContent}
+		out[i].Kind = s.Kind
+		if sc := s.Scrape; sc != nil {
+			out[i].Scrape = &feed.Scrape{Item: sc.Item, Title: sc.Title, Link: sc.Link, Date: sc.Date, Summary: sc.Summary}
+		}
 	}
 	return out
 }

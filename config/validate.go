@@ -6,6 +6,10 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -66,6 +70,13 @@ func (v *validator) top() {
 	if r.MaxBody <= 0 {
 		v.add("refresh.max_body", "refresh.max_body: must be positive")
 	}
+	switch {
+	case r.MinInterval <= 0:
+		v.add("refresh.min_interval", "refresh.min_interval: must be positive")
+	case r.MaxInterval < r.MinInterval:
+		v.add("refresh.max_interval", "refresh.max_interval: %v is less than refresh.min_interval %v",
+			time.Duration(r.MaxInterval), time.Duration(r.MinInterval))
+	}
 	if d := c.NearDuplicateDistance(); d < 0 || d > 64 {
 		v.add("dedup.near_duplicate_distance", "dedup.near_duplicate_distance: %d is not between 0 and 64", d)
 	}
@@ -104,6 +115,42 @@ func (v *validator) sources() {
 		}
 		if s.Interval < 0 {
 			v.add(p+".interval", "source %s: interval must not be negative", s.Name)
+		}
+		v.scrape(p, s)
+		if s.FullContent && s.Path != "" {
+			v.add(p+".full_content", "source %s: full_content needs a url source (a folder's articles are whole)", s.Name)
+		}
+	}
+}
+
+// scrape checks a scrape source: a url, an item selector, and selectors
+// that parse.
+func (v *validator) scrape(p string, s Source) {
+	switch {
+	case s.Kind != "" && s.Kind != feed.KindScrape:
+		v.add(p+".kind", "source %s: kind %q is not known (want %q, or none for a feed or folder)", s.Name, s.Kind, feed.KindScrape)
+		return
+	case s.Kind == "" && s.Scrape != nil:
+		v.add(p+".scrape", "source %s: scrape selectors need kind: %s", s.Name, feed.KindScrape)
+		return
+	case s.Kind == "":
+		return
+	case s.Path != "":
+		v.add(p+".path", "source %s: kind scrape reads a web page: needs url, not path", s.Name)
+	}
+	if s.Scrape == nil || strings.TrimSpace(s.Scrape.Item) == "" {
+		v.add(p, "source %s: kind scrape needs scrape.item, the selector of each item", s.Name)
+	}
+	if s.Scrape == nil {
+		return
+	}
+	for _, f := range []struct{ field, sel string }{{"item", s.Scrape.Item}, {"title", s.Scrape.Title},
+		{"link", s.Scrape.Link}, {"date", s.Scrape.Date}, {"summary", s.Scrape.Summary}} {
+		if strings.TrimSpace(f.sel) == "" {
+			continue
+		}
+		if _, err := cascadia.Compile(f.sel); err != nil {
+			v.add(p+".scrape."+f.field, "source %s: scrape.%s: invalid selector %q: %v", s.Name, f.field, f.sel, err)
 		}
 	}
 }

@@ -93,6 +93,26 @@ type Source struct {
 	URL      string
 	Path     string
 	Interval time.Duration
+	// Kind is "" for a feed or a folder, KindScrape for an HTML listing
+	// page read with Scrape's selectors.
+	Kind   string
+	Scrape *Scrape
+	// FullContent fetches each new item's page and keeps the article
+	// extracted from it when the feed carries only a summary.
+	FullContent bool
+}
+
+// KindScrape marks a source whose URL is an HTML page without a feed.
+const KindScrape = "scrape"
+
+// Scrape holds the CSS selectors that turn a listing page into items.
+// Title, Link, Date and Summary are matched inside each Item element.
+type Scrape struct {
+	Item    string
+	Title   string
+	Link    string
+	Date    string
+	Summary string
 }
 
 // TopicStat summarises a stored topic for listings.

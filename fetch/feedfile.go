@@ -39,12 +39,19 @@ func ParseFeedCharset(name string, data []byte, base, charset string) ([]feed.It
 // ParseFeedEmpty is ParseFeedCharset that also counts the entries left
 // out for having no title, text or link, so no entry goes uncounted.
 func ParseFeedEmpty(name string, data []byte, base, charset string) ([]feed.Item, int, error) {
+	p, err := ParseFeedPolled(name, data, base, charset)
+	return p.Items, p.Empty, err
+}
+
+// ParseFeedPolled is ParseFeedEmpty that also reads what the document
+// asks of its readers' polling (RSS <ttl>, sy:updatePeriod).
+func ParseFeedPolled(name string, data []byte, base, charset string) (Parsed, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, 0, fmt.Errorf("%s: empty file", name)
+		return Parsed{}, fmt.Errorf("%s: empty file", name)
 	}
 	doc, err := toUTF8(data, charset, false)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %v", name, err)
+		return Parsed{}, fmt.Errorf("%s: %v", name, err)
 	}
 	var f *gofeed.Feed
 	if firstByte(doc) == '{' {
@@ -53,10 +60,10 @@ func ParseFeedEmpty(name string, data []byte, base, charset string) ([]feed.Item
 		f, err = parseXMLFeed(doc, nil)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: not a feed: %s", name, err)
+		return Parsed{}, fmt.Errorf("%s: not a feed: %s", name, err)
 	}
 	items, empty := feedItems(name, f, doc, base)
-	return items, empty, nil
+	return Parsed{Items: items, Empty: empty, Hint: feedPollHint(f)}, nil
 }
 
 // parseXMLFeed reads an RSS, Atom or RDF document (UTF-8) with gofeed.

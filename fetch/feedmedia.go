@@ -40,6 +40,13 @@ func (t *rssTranslator) Translate(f any) (*gofeed.Feed, error) {
 			setCustom(out.Items[i], customComments, it.Comments)
 		}
 	}
+	if rf, ok := f.(*rss.Feed); ok && strings.TrimSpace(rf.TTL) != "" {
+		// The universal feed has no <ttl>; polling reads it (poll.go).
+		if out.Custom == nil {
+			out.Custom = map[string]string{}
+		}
+		out.Custom[customTTL] = strings.TrimSpace(rf.TTL)
+	}
 	return out, nil
 }
 

@@ -92,6 +92,7 @@ type Client struct {
 
 	now    func() time.Time // clock for Retry-After dates
 	onWait func()           // called when a request waits for a host slot (tests)
+	robots robotsCache      // per site, for Page (robots.go)
 }
 
 // NewClient returns a Client for o.
@@ -149,6 +150,7 @@ func version() string {
 // Request is one fetch: the URL and the validators stored from last time.
 type Request struct {
 	URL, ETag, LastModified string
+	Accept                  string // "" asks for a feed; Page asks for HTML
 }
 
 // Response is a successful fetch.
@@ -160,6 +162,9 @@ type Response struct {
 	LastModified string
 	Body         []byte // decoded, at most Options.MaxBody bytes
 	ContentType  string
+	// Cache is how long the server says the answer stays fresh
+	// (Cache-Control max-age, else Expires); zero when it does not say.
+	Cache PollHint
 }
 
 // Charset is the charset parameter of the response's Content-Type, "" if
@@ -275,7 +280,7 @@ func (c *Client) hop(ctx context.Context, u *url.URL, r Request) (*Response, *re
 		return nil, nil, &Error{Kind: KindPermanent, URL: u.Redacted(), Err: err}
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	req.Header.Set("Accept", acceptHeader)
+	req.Header.Set("Accept", cmp.Or(r.Accept, acceptHeader))
 	req.Header.Set("Accept-Encoding", "gzip")
 	if r.ETag != "" {
 		req.Header.Set("If-None-Match", r.ETag)
@@ -300,6 +305,7 @@ func (c *Client) hop(ctx context.Context, u *url.URL, r Request) (*Response, *re
 			ETag:         cmp.Or(resp.Header.Get("ETag"), r.ETag),
 			LastModified: cmp.Or(resp.Header.Get("Last-Modified"), r.LastModified),
 			ContentType:  resp.Header.Get("Content-Type"),
+			Cache:        cacheHint(resp.Header, c.now()),
 		}, nil, nil
 	case code >= 200 && code < 300:
 		body, err := c.readBody(ctx, u, resp)
@@ -312,6 +318,7 @@ func (c *Client) hop(ctx context.Context, u *url.URL, r Request) (*Response, *re
 			LastModified: resp.Header.Get("Last-Modified"),
 			Body:         body,
 			ContentType:  resp.Header.Get("Content-Type"),
+			Cache:        cacheHint(resp.Header, c.now()),
 		}, nil, nil
 	}
 	return nil, nil, c.statusError(u, resp)

@@ -32,6 +32,8 @@ type SourceStatus struct {
 	Error     string    `json:"error,omitempty"`
 	Failures  int       `json:"failures,omitempty"`
 	Disabled  bool      `json:"disabled,omitempty"`
+
+	SourceDetail // folder scans, error history, polling (admin_sources.go)
 }
 
 // SourceReader is what the /sources page reads.
@@ -110,6 +112,8 @@ func (p *Publisher) registerAPI(mux *http.ServeMux) {
 		"GET /api/items/{id}/copies":                p.apiCopies,
 		"POST /api/items/{id}/split":                p.apiSplit,
 		"POST /api/items/{id}/merge":                p.apiMerge,
+		"GET /api/topics/{name}/rule":               p.apiRule,
+		"PUT /api/topics/{name}/rule":               p.apiSaveRule,
 		"/api/": func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "no endpoint "+short(r.Method, maxNameQuote)+" "+short(r.URL.Path, 4*maxNameQuote))
 		},

@@ -27,10 +27,14 @@ type page struct {
 	Base       string
 	Alternates []alternate
 	Sources    bool // the /sources page exists, so link it
+	Console    bool // the console is on, so link it
+	Editor     bool // a signed-in editor sees this page
+	CSRF       string
+	Refresh    int // seconds after which the page reloads itself; 0 never
 }
 
 func (p *Publisher) newPage(title string) page {
-	return page{Title: title, Base: p.base, Sources: p.opt.Sources != nil}
+	return page{Title: title, Base: p.base, Sources: p.opt.Sources != nil, Console: p.admin != nil}
 }
 
 type topicRow struct {
@@ -65,6 +69,15 @@ func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *fe
 		return
 	}
 	pg := p.newPage(t.Title)
+	var ed *topicEditing
+	if s, ok := p.editor(r); ok {
+		if ed, err = p.topicEditing(r, t, items); err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		pg = p.editorPage(t.Title, s)
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	for _, f := range []struct {
 		f    feed.Format
 		name string
@@ -75,7 +88,8 @@ func (p *Publisher) serveTopicPage(w http.ResponseWriter, r *http.Request, t *fe
 		page
 		Topic *feed.Topic
 		Items []*feed.Item
-	}{pg, t, items})
+		Edit  *topicEditing
+	}{pg, t, items, ed})
 }
 
 func (p *Publisher) serveItem(w http.ResponseWriter, r *http.Request) {
@@ -98,11 +112,6 @@ func (p *Publisher) serveItem(w http.ResponseWriter, r *http.Request) {
 // activityDays is how far back the /sources sparklines reach.
 const activityDays = 14
 
-type sourceRow struct {
-	SourceStatus
-	Chart spark
-}
-
 func (p *Publisher) serveSources(w http.ResponseWriter, r *http.Request) {
 	srcs, err := p.opt.Sources.SourceStatuses(r.Context())
 	if err != nil {
@@ -118,11 +127,14 @@ func (p *Publisher) serveSources(w http.ResponseWriter, r *http.Request) {
 	for _, s := range srcs {
 		rows = append(rows, sourceRow{s, newSpark(act[s.Name])})
 	}
+	pg := p.newPage("Sources")
+	pg.Refresh = sourcesRefresh
+	w.Header().Set("Cache-Control", "no-store")
 	p.page(w, r, "sources.html", struct {
 		page
 		Sources []sourceRow
 		Days    int
-	}{p.newPage("Sources"), rows, activityDays})
+	}{pg, rows, activityDays})
 }
 
 // spark is an inline SVG bar chart of items per day: no script, no image
@@ -206,6 +218,10 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%d min ago", int(d.Minutes()))
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	case d < 60*24*time.Hour:
+		return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+	case d < 2*365*24*time.Hour:
+		return fmt.Sprintf("%d months ago", int(d.Hours()/24/30.4))
 	}
-	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+	return fmt.Sprintf("%d years ago", int(d.Hours()/24/365.25))
 }

@@ -66,6 +66,9 @@ type Publisher struct {
 	// Search, when set before Handler is called, answers GET /search.rss,
 	// /search.atom and /search.json (full-text query feeds, search.go).
 	Search http.Handler
+	// WebSub, when set before Handler is called, is the WebSub
+	// subscriber's callback (websub_callback.go).
+	WebSub http.Handler
 
 	store    Store
 	opt      Options
@@ -81,6 +84,7 @@ type Publisher struct {
 	announced map[string]string
 	// cacheControl is the feeds' Cache-Control header value, made once.
 	cacheControl []string
+	admin        *adminState // the console's sessions and bounds (admin.go); nil when off
 }
 
 type cacheKey struct {
@@ -139,6 +143,9 @@ type Options struct {
 	Admin      AdminStore
 	AdminToken string
 	Refresh    RefreshFunc
+	// Console, with Admin and AdminToken, switches on the operator's
+	// console at /admin (admin.go).
+	Console *Console
 }
 
 // NewPublisher returns a publisher of topics from s.
@@ -204,6 +211,10 @@ func (p *Publisher) Handler() http.Handler {
 			mux.Handle("GET /search."+ext, p.Search)
 		}
 	}
+	if p.WebSub != nil {
+		mux.Handle("/websub/callback/{token}", p.WebSub)
+	}
+	p.registerConsole(mux)
 	p.registerAPI(mux)
 	return p.observe(mux)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/topicfeed/topicfeed/feed"
 	"github.com/topicfeed/topicfeed/fetch"
 	"github.com/topicfeed/topicfeed/store"
 )
@@ -31,11 +31,23 @@ type Refresher struct {
 	Concurrency int
 	Log         *slog.Logger
 	Now         func() time.Time
-	// Intervals gives each source's configured interval; Default otherwise.
-	Intervals map[string]time.Duration
-	Default   time.Duration
+	// Intervals gives the sources whose config sets an interval: they are
+	// polled at it. Others adapt to how often they publish, within
+	// MinInterval and MaxInterval (5m and 24h when zero); Default is for a
+	// source whose rate is unknown, and the base of every error backoff.
+	Intervals   map[string]time.Duration
+	Default     time.Duration
+	MinInterval time.Duration
+	MaxInterval time.Duration
 	// OnResult, when set, sees every source's result (for metrics).
 	OnResult func(Result)
+	// FullContent names the sources whose new items get their page
+	// fetched (fullcontent.go); nil takes Ingester.Sources' full_content.
+	// WebSub, when set, subscribes to the hubs feeds advertise (websub.go).
+	// Other sources do no extra work.
+	FullContent map[string]bool
+	WebSub      *WebSub
+	fullOnce    sync.Once
 
 	// writeMu lets one fetch at a time write. SQLite has one writer anyway;
 	// waiting here hands the lock over at once, where SQLite's busy handler
@@ -57,6 +69,10 @@ type Refresher struct {
 	// for the one writer, which must not queue for a core behind a crowd
 	// of parsers.
 	cpu chan struct{}
+
+	// scrapes holds the selectors of scrape sources by name (scrape.go).
+	scrapesOnce sync.Once
+	scrapes     map[string]*feed.Scrape
 }
 
 // inFlightPerSlot is how many sources per fetch slot may be between their
@@ -284,19 +300,29 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
-	resp, err := client.Fetch(ctx, fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified})
+	scrape := r.scrapeFor(s)
+	req := fetch.Request{URL: s.URL, ETag: s.ETag, LastModified: s.LastModified}
+	var resp *fetch.Response
+	if scrape != nil {
+		resp, err = client.Listing(ctx, req)
+	} else {
+		resp, err = client.Fetch(ctx, req)
+	}
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
 	res.Status, res.MovedTo = http.StatusOK, resp.PermanentURL
 	state := &store.FetchState{ETag: resp.ETag, LastModified: resp.LastModified, MovedTo: resp.PermanentURL,
-		Status: http.StatusOK, Fetched: now, NextFetch: now.Add(r.jittered(s.Name))}
+		Status: http.StatusOK, Fetched: now}
 	if resp.NotModified {
 		release()
 		res.NotModified = true
 		res.Status, state.Status = http.StatusNotModified, http.StatusNotModified
 		// A 304 may omit validators; keep the ones that earned it.
 		state.ETag, state.LastModified = cmp.Or(resp.ETag, s.ETag), cmp.Or(resp.LastModified, s.LastModified)
+		var every time.Duration
+		every, state.Poll = r.notModifiedPoll(s, resp.Cache)
+		state.NextFetch = now.Add(jitter(every))
 		err := r.write(ctx, func() error { return r.Ingester.DB.SaveFetchState(ctx, s.Name, state) })
 		if err != nil {
 			return r.failed(ctx, s, now, res, err)
@@ -305,9 +331,16 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	}
 	release()
 	r.cpu <- struct{}{}
-	items, empty, err := fetch.ParseFeedEmpty(redact(resp.URL), resp.Body, resp.URL, resp.Charset())
-	b := store.Batch{Source: s.Name, Items: items, Fetch: state}
+	var doc fetch.Parsed
+	if scrape != nil {
+		doc, err = fetch.ParseScrape(redact(resp.URL), resp.Body, resp.URL, resp.Charset(), scrape)
+	} else {
+		doc, err = fetch.ParseFeedPolled(redact(resp.URL), resp.Body, resp.URL, resp.Charset())
+	}
+	b := store.Batch{Source: s.Name, Items: doc.Items, Fetch: state}
 	if err == nil {
+		poll := r.policy(s.Name).choose(publishRate(doc.Items, now), resp.Cache.Longer(doc.Hint))
+		state.Poll, state.NextFetch = &poll, now.Add(jitter(poll.Interval))
 		b.Prepare(r.ingestOptions())
 	}
 	<-r.cpu
@@ -318,7 +351,13 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if err != nil {
 		return r.failed(ctx, s, now, res, err)
 	}
-	res.Empty = empty
+	res.Empty = doc.Empty
+	if r.fullContentOn(s.Name) {
+		r.fullContent(ctx, s.Name, client, doc.Items)
+	}
+	if r.WebSub != nil && scrape == nil {
+		r.notice(ctx, s, client, resp.Body)
+	}
 	return res
 }
 
@@ -393,11 +432,9 @@ func (r *Refresher) interval(name string) time.Duration {
 	return r.Default
 }
 
-// jittered spreads sources over ±10% of their interval so a thousand
-// sources configured together do not fire together.
+// jittered is the source's configured interval, spread (see jitter).
 func (r *Refresher) jittered(name string) time.Duration {
-	d := r.interval(name)
-	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
+	return jitter(r.interval(name))
 }
 
 // redact hides a password in a URL before it is named in an error.

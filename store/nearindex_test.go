@@ -151,9 +151,17 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0010 takes a database back to what migration 0010 found.
-var undo0010 = []string{`ALTER TABLE sightings DROP COLUMN site_url`, `ALTER TABLE sightings DROP COLUMN site`,
-	`ALTER TABLE items DROP COLUMN media`}
+// undo0012 takes a database back to what migration 0012 found.
+var undo0012 = []string{`DROP TABLE websub`, `DROP TABLE item_pages`, `ALTER TABLE sources DROP COLUMN page_error`}
+
+// undo0011 takes a database back to what migration 0011 found (and
+// undoes 0012 first).
+var undo0011 = append(slices.Clone(undo0012), `ALTER TABLE sources DROP COLUMN poll_reason`, `ALTER TABLE sources DROP COLUMN poll_interval`)
+
+// undo0010 takes a database back to what migration 0010 found (and
+// undoes the later migrations first).
+var undo0010 = append(slices.Clone(undo0011), `ALTER TABLE sightings DROP COLUMN site_url`, `ALTER TABLE sightings DROP COLUMN site`,
+	`ALTER TABLE items DROP COLUMN media`)
 
 // undo0008 takes a database back to what migration 0008 found (and
 // undoes 0010 first; 0009 replays as it is).

@@ -21,6 +21,15 @@ type FetchState struct {
 	NextFetch    time.Time
 	Disabled     bool
 	Fetched      time.Time
+	// Poll, when set, is the interval NextFetch was chosen with and why;
+	// nil keeps the stored one (an error backs off without forgetting it).
+	Poll *Poll
+}
+
+// Poll is a source's chosen poll interval and the reason for it.
+type Poll struct {
+	Interval time.Duration
+	Reason   string
 }
 
 // Origins of a source.
@@ -35,6 +44,19 @@ type SourceInfo struct {
 	FetchState
 	Origin string
 	Items  int
+
+	// PollInterval is the interval chosen for the next poll and PollReason
+	// why (e.g. "publishes every ~6h", "Cache-Control max-age").
+	PollInterval time.Duration
+	PollReason   string
+	// PageError is the last failure fetching or extracting an item's page
+	// for a full_content source ("" when the last page worked); PageFailures
+	// counts items that kept their summary for that reason.
+	PageError    string
+	PageFailures int
+	// WebSub is the push subscription's state ("" when none): its hub,
+	// whether verified, and when the lease ends.
+	WebSub string
 }
 
 func ensureSource(ctx context.Context, tx *sql.Tx, name string, now int64) (int64, error) {
@@ -57,10 +79,29 @@ func saveFetchState(ctx context.Context, tx *sql.Tx, id int64, f *FetchState) er
 	_, err := tx.ExecContext(ctx, `UPDATE sources SET
 		url = CASE WHEN ?1 <> '' THEN ?1 ELSE url END,
 		etag = ?2, last_modified = ?3, last_status = ?4, last_error = ?5, failures = ?6,
-		next_fetch = ?7, disabled = ?8, last_fetch = ?9 WHERE id = ?10`,
+		next_fetch = ?7, disabled = ?8, last_fetch = ?9,
+		poll_interval = coalesce(?11, poll_interval), poll_reason = coalesce(?12, poll_reason) WHERE id = ?10`,
 		f.MovedTo, f.ETag, f.LastModified, f.Status, f.Error, f.Failures,
-		unix(f.NextFetch), f.Disabled, unix(f.Fetched), id)
-	return err
+		unix(f.NextFetch), f.Disabled, unix(f.Fetched), id, pollSeconds(f.Poll), pollReason(f.Poll))
+	if err != nil {
+		return err
+	}
+	return recordFetchError(ctx, tx, id, f) // console.go: the error history /sources shows
+}
+
+// pollSeconds and pollReason are a Poll's columns, NULL for nil.
+func pollSeconds(p *Poll) any {
+	if p == nil {
+		return nil
+	}
+	return int64(p.Interval / time.Second)
+}
+
+func pollReason(p *Poll) any {
+	if p == nil {
+		return nil
+	}
+	return p.Reason
 }
 
 func unix(t time.Time) int64 {
@@ -89,14 +130,19 @@ func (d *DB) SyncSources(ctx context.Context, srcs []feed.Source) error {
 
 // Sources lists every stored source with its fetch state and item count.
 func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
-	return d.querySources(ctx, `SELECT `+sourceColumns+`,
+	out, err := d.querySources(ctx, `SELECT `+sourceColumns+`,
 		(SELECT count(DISTINCT item_id) FROM sightings g WHERE g.source_id = s.id)
 		FROM sources s ORDER BY s.name`, true)
+	if err != nil {
+		return nil, err
+	}
+	return out, d.fillPagesWebSub(ctx, out) // store/pages.go
 }
 
 // sourceColumns are what querySources reads of a source (aliased s).
 const sourceColumns = `s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
-	s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin`
+	s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin,
+	s.poll_interval, s.poll_reason`
 
 // querySources runs q, which selects sourceColumns and, withItems, an
 // item count after them.
@@ -109,9 +155,9 @@ func (d *DB) querySources(ctx context.Context, q string, withItems bool, args ..
 	var out []SourceInfo
 	for rows.Next() {
 		var s SourceInfo
-		var next, last int64
+		var next, last, poll int64
 		dest := []any{&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
-			&s.Failures, &next, &s.Disabled, &last, &s.Origin}
+			&s.Failures, &next, &s.Disabled, &last, &s.Origin, &poll, &s.PollReason}
 		if withItems {
 			dest = append(dest, &s.Items)
 		}
@@ -119,6 +165,7 @@ func (d *DB) querySources(ctx context.Context, q string, withItems bool, args ..
 			return nil, err
 		}
 		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
+		s.PollInterval = time.Duration(poll) * time.Second
 		out = append(out, s)
 	}
 	return out, rows.Err()

@@ -9,11 +9,16 @@ import (
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// SyncTopics stores the configured topics. A topic that is new or whose
+// SyncTopics stores the configured topics, first putting into them, in
+// place, any rule saved from the console (console.go). A topic that is new or whose
 // rule changed has its membership recomputed over every stored item; topics
 // no longer configured are dropped. Rendering then never evaluates rules.
 func (d *DB) SyncTopics(ctx context.Context, topics []*feed.Topic) error {
 	return d.transact(ctx, func(tx *sql.Tx) error {
+		// Console rules (console.go) replace config rules before signatures are compared.
+		if err := syncConsoleRules(ctx, tx, topics); err != nil {
+			return err
+		}
 		stored := map[string]string{}
 		rows, err := tx.QueryContext(ctx, `SELECT name, signature FROM topics`)
 		if err != nil {

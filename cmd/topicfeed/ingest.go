@@ -110,7 +110,13 @@ func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, e
 	if err != nil {
 		return nil, nil, err
 	}
-	return db, &refresh.Ingester{DB: db, Topics: e.cfg.FeedTopics(), NearDistance: e.cfg.NearDuplicateDistance(),
+	topics := e.cfg.FeedTopics()
+	// Rules saved from the console, as openStore's SyncTopics stored them.
+	if err := db.ApplyConsoleRules(ctx, topics); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, &refresh.Ingester{DB: db, Topics: topics, NearDistance: e.cfg.NearDuplicateDistance(),
 		MaxAge: time.Duration(e.cfg.Retention.MaxAge), MaxContent: int(e.cfg.Retention.MaxContent),
 		Sources: e.cfg.FeedSources(), Log: e.log}, nil
 }

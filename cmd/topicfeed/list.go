@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/store"
 )
 
 func runCheck(_ context.Context, e *env, args []string) error {
@@ -59,7 +62,7 @@ func runSources(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SOURCE\tITEMS\tLAST FETCH\tSTATUS\tNEXT DUE\tLAST ERROR\tLOCATION")
+	fmt.Fprintln(w, "SOURCE\tITEMS\tLAST FETCH\tSTATUS\tNEXT DUE\tPOLLED\tLAST ERROR\tLOCATION")
 	for _, s := range srcs {
 		loc := s.URL
 		if s.Path != "" {
@@ -71,10 +74,25 @@ func runSources(ctx context.Context, e *env, args []string) error {
 		} else if s.Status == 0 {
 			status = "-"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Items, when(s.Fetched), status,
-			when(s.NextFetch), dash(s.Error), loc)
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Items, when(s.Fetched), status,
+			when(s.NextFetch), polled(s), dash(s.Error), loc)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return printPagesWebSub(e.stdout, srcs) // websub.go
+}
+
+// polled is a source's poll interval and why: "every 6h (publishes ~every 5h40m)".
+func polled(s store.SourceInfo) string {
+	if s.PollInterval <= 0 {
+		return "-"
+	}
+	out := "every " + fetch.FormatInterval(s.PollInterval)
+	if s.PollReason != "" {
+		out += " (" + s.PollReason + ")"
+	}
+	return out
 }
 
 func when(t time.Time) string {

@@ -91,9 +91,13 @@ func (t *refreshTotals) add(r refresh.Result) {
 // Config-file sources are trusted, so private addresses are allowed here.
 func (e *env) refresher(ing *refresh.Ingester) *refresh.Refresher {
 	rc := e.cfg.Refresh
+	// Only a source's own interval fixes its polls; the others adapt to
+	// how often they publish (refresh/poll.go).
 	intervals := map[string]time.Duration{}
-	for _, s := range e.cfg.FeedSources() {
-		intervals[s.Name] = s.Interval
+	for _, s := range e.cfg.Sources {
+		if s.Interval > 0 {
+			intervals[s.Name] = time.Duration(s.Interval)
+		}
 	}
 	// One set of host slots: a site with sources of both kinds still
 	// gets per_host requests at most.
@@ -110,5 +114,7 @@ func (e *env) refresher(ing *refresh.Ingester) *refresh.Refresher {
 		Now:         time.Now,
 		Intervals:   intervals,
 		Default:     time.Duration(rc.Interval),
+		MinInterval: time.Duration(rc.MinInterval),
+		MaxInterval: time.Duration(rc.MaxInterval),
 	}
 }

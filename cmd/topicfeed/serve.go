@@ -42,7 +42,10 @@ type daemon struct {
 	db         *store.DB
 	pub        *publish.Publisher
 	metrics    *publish.Metrics
-	refreshNow chan []string // one pass waiting at most; see queueRefresh
+	refreshNow chan []string  // one pass waiting at most; see queueRefresh
+	webSub     webSubReceiver // the running refresher, for WebSub callbacks (websub.go)
+
+	topicsNow chan []*feed.Topic // rules saved from the console (console.go)
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -86,7 +89,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string, accessLog *slog.Logger) *daemon {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d := &daemon{e: e, db: db, metrics: publish.NewMetrics(reg), refreshNow: make(chan []string, 1)}
+	d := &daemon{e: e, db: db, metrics: publish.NewMetrics(reg), refreshNow: make(chan []string, 1),
+		topicsNow: make(chan []*feed.Topic, 1)}
 	admin := adminStore{db}
 	d.pub = publish.NewPublisher(db, ing.Topics, publish.Options{
 		BaseURL:    e.cfg.BaseURL,
@@ -100,9 +104,11 @@ func newDaemon(e *env, db *store.DB, ing *refresh.Ingester, token string, access
 		Admin:      admin,
 		AdminToken: token,
 		Refresh:    d.queueRefresh,
+		Console:    &publish.Console{Rules: admin, Search: db, TopicsChanged: d.topicsChanged},
 	})
 	// Search hook: full-text query feeds at /search.rss|atom|json (publish/search.go).
 	d.pub.Search = publish.NewSearchHandler(db, e.cfg.BaseURL, d.pub.Generation, publish.SearchLimits{})
+	d.pub.WebSub = d.webSubCallback()
 	return d
 }
 
@@ -122,6 +128,14 @@ func (d *daemon) loop(ctx context.Context, ing *refresh.Ingester, srvDone <-chan
 				d.pub.SetTopics(ing.Topics)
 				workers = d.startWorkers(ctx, ing)
 			}
+		case ts := <-d.topicsNow:
+			// A rule saved from the console: the store has the topic's items
+			// already; the ingester classifies new ones by it from now on.
+			workers.stop()
+			next := *ing
+			next.Topics = ts
+			ing = &next
+			workers = d.startWorkers(ctx, ing)
 		case err := <-srvDone:
 			start := time.Now()
 			workers.stop()
@@ -250,6 +264,7 @@ func (d *daemon) startWorkers(parent context.Context, ing *refresh.Ingester) *wo
 		defer w.wg.Done()
 		r := d.e.refresher(ing)
 		r.OnResult = d.observeFetch
+		d.startWebSub(ctx, r, &w.wg)
 		// Run starts each source as it comes due, so one slow source does
 		// not hold back the rest; "refresh now" requests arrive on refreshNow.
 		r.Run(ctx, scheduleEvery, d.refreshNow)
@@ -321,7 +336,7 @@ func (a adminStore) SourceStatuses(ctx context.Context) ([]publish.SourceStatus,
 			LastFetch: s.Fetched, NextFetch: s.NextFetch, Status: s.Status, Error: s.Error,
 			Failures: s.Failures, Disabled: s.Disabled}
 	}
-	return out, nil
+	return out, a.sourceDetails(ctx, srcs, out) // console.go
 }
 
 // AddSource stores a source from the API as untrusted (OriginAPI).

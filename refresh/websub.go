@@ -1,0 +1,318 @@
+package refresh
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"mime"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/store"
+)
+
+// WebSub subscribes to the hubs that polled feeds advertise, so that new
+// entries arrive when they are published. Polling goes on as before, at
+// the source's own interval: a hub that falls silent, refuses or goes
+// away loses nothing, and the push only brings items sooner.
+type WebSub struct {
+	// Callback is the callback URLs' prefix, BASE_URL/websub/callback/;
+	// a subscription's token follows it.
+	Callback string
+	// Lease is the lease asked of hubs (hub.lease_seconds); the hub has
+	// the last word. Default 10 days.
+	Lease time.Duration
+}
+
+// Times of the subscription life cycle.
+const (
+	defaultLease = 10 * 24 * time.Hour
+	// verifyWait is how long a hub may take to verify a request before
+	// it is sent again.
+	verifyWait = time.Hour
+	// deniedWait is how long a denied subscription waits to ask again.
+	deniedWait = 24 * time.Hour
+	// retryBase and retryMax bound the back-off after failed requests.
+	retryBase, retryMax = time.Hour, 24 * time.Hour
+)
+
+// CallbackPath is where the callback is served; the token follows it.
+const CallbackPath = "/websub/callback/"
+
+// NewWebSub returns a subscriber calling back at baseURL, or nil when
+// baseURL is not public: a hub on the internet could not reach
+// localhost, a private address or a single-label host name.
+func NewWebSub(baseURL string) *WebSub {
+	if !PublicURL(baseURL) {
+		return nil
+	}
+	return &WebSub{Callback: strings.TrimRight(baseURL, "/") + CallbackPath}
+}
+
+// PublicURL reports whether u is an absolute http(s) URL a host on the
+// internet could reach: not localhost, a loopback, private, link-local or
+// unspecified address, nor a name without a dot or under a local-only
+// suffix (.local, .internal, .lan, .home.arpa, .localhost).
+func PublicURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(p.Hostname(), "."))
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast()
+	}
+	if !strings.Contains(host, ".") {
+		return false
+	}
+	for _, suffix := range []string{".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".invalid", ".example"} {
+		if strings.HasSuffix(host, suffix) {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *WebSub) lease() time.Duration {
+	if w.Lease > 0 {
+		return w.Lease
+	}
+	return defaultLease
+}
+
+// notice looks at a freshly polled feed of s for a hub. A feed that names
+// a hub and itself, and has no subscription there yet, is subscribed to;
+// one already subscribed is left to RenewWebSub. Feeds without a hub cost
+// one byte search.
+func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, client *fetch.Client, doc []byte) {
+	hub, self := fetch.FeedHub(doc)
+	if hub == "" {
+		return
+	}
+	sub, err := r.Ingester.DB.Subscription(ctx, s.Name)
+	switch {
+	case err == nil && sub.Hub == hub && sub.Topic == self:
+		return
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		r.logger().ErrorContext(ctx, "websub", "source", s.Name, "err", err)
+		return
+	}
+	token, secret := randomHex(16), randomHex(32)
+	r.subscribe(ctx, client, store.Subscription{Source: s.Name, Token: token, Secret: secret, Hub: hub, Topic: self})
+}
+
+// subscribe asks sub's hub for a subscription (new, renewed or retried):
+// it stores the request as pending first, since a hub may verify it
+// before it answers, then records a refusal as failed, to be retried
+// with back-off.
+func (r *Refresher) subscribe(ctx context.Context, client *fetch.Client, sub store.Subscription) {
+	now := r.now()
+	pending := sub
+	pending.State, pending.Requested, pending.RenewAt = store.SubPending, now, now.Add(verifyWait)
+	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, pending) }); err != nil {
+		r.logger().ErrorContext(ctx, "websub", "source", sub.Source, "err", err)
+		return
+	}
+	form := url.Values{
+		"hub.mode":          {"subscribe"},
+		"hub.topic":         {sub.Topic},
+		"hub.callback":      {r.WebSub.Callback + sub.Token},
+		"hub.secret":        {sub.Secret},
+		"hub.lease_seconds": {strconv.Itoa(int(r.WebSub.lease().Seconds()))},
+	}
+	err := client.Post(ctx, sub.Hub, form)
+	switch {
+	case err == nil:
+		r.logger().InfoContext(ctx, "websub subscribe requested", "source", sub.Source, "hub", sub.Hub)
+		return
+	case ctx.Err() != nil:
+		return // shutting down; the pending request is sent again later
+	}
+	r.logger().WarnContext(ctx, "websub subscribe failed; polling goes on", "source", sub.Source, "err", err)
+	failed := pending
+	failed.State, failed.Error, failed.Failures = store.SubFailed, err.Error(), sub.Failures+1
+	failed.RenewAt = now.Add(fetch.Backoff(failed.Failures, retryBase, retryMax, nil))
+	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, failed) }); err != nil {
+		r.logger().ErrorContext(ctx, "websub", "source", sub.Source, "err", err)
+	}
+}
+
+// RenewWebSub sends again every subscription due by now: a lease near
+// its end (renewed at four fifths of it), a failed or denied request
+// whose wait is over, a request the hub never verified. The same token
+// and secret are kept, so the hub renews rather than adds a subscription.
+func (r *Refresher) RenewWebSub(ctx context.Context) error {
+	if r.WebSub == nil {
+		return nil
+	}
+	due, err := r.Ingester.DB.SubscriptionsDue(ctx, r.now())
+	if err != nil {
+		return err
+	}
+	for _, sub := range due {
+		srcs, err := r.Ingester.DB.FetchList(ctx, store.FetchFilter{Names: []string{sub.Source}})
+		if err != nil {
+			return err
+		}
+		if len(srcs) == 0 || srcs[0].Disabled {
+			continue
+		}
+		client, err := r.clientFor(srcs[0])
+		if err != nil {
+			continue
+		}
+		if sub.State == store.SubPending {
+			sub.Failures++
+			sub.Error = "the hub did not verify the request"
+		}
+		r.subscribe(ctx, client, sub)
+	}
+	return nil
+}
+
+// RunWebSub renews subscriptions every period until ctx ends.
+func (r *Refresher) RunWebSub(ctx context.Context, every time.Duration) {
+	if r.WebSub == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := r.RenewWebSub(ctx); err != nil && ctx.Err() == nil {
+			r.logger().ErrorContext(ctx, "websub renew", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// VerifyWebSub answers a hub's verification of intent (the callback's
+// GET): the challenge, for a pending subscription of the topic named;
+// feed.ErrNotFound for anything else. A denial is recorded.
+func (r *Refresher) VerifyWebSub(ctx context.Context, token string, q url.Values) (string, error) {
+	sub, err := r.Ingester.DB.SubscriptionByToken(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	now := r.now()
+	switch mode := q.Get("hub.mode"); {
+	case mode == "denied" && q.Get("hub.topic") == sub.Topic:
+		sub.State, sub.Error, sub.RenewAt = store.SubDenied, q.Get("hub.reason"), now.Add(deniedWait)
+		return "", r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, *sub) })
+	case mode != "subscribe", sub.State != store.SubPending, q.Get("hub.topic") != sub.Topic, q.Get("hub.challenge") == "":
+		return "", fmt.Errorf("websub verification %s for %s: %w", mode, sub.Source, feed.ErrNotFound)
+	}
+	lease := r.WebSub.lease()
+	if n, err := strconv.Atoi(q.Get("hub.lease_seconds")); err == nil && n > 0 {
+		lease = time.Duration(n) * time.Second
+	}
+	sub.State, sub.Error, sub.Failures = store.SubActive, "", 0
+	sub.LeaseEnd, sub.RenewAt = now.Add(lease), now.Add(lease-lease/5)
+	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, *sub) }); err != nil {
+		return "", err
+	}
+	r.logger().InfoContext(ctx, "websub subscribed", "source", sub.Source, "hub", sub.Hub, "lease", lease)
+	return q.Get("hub.challenge"), nil
+}
+
+// ErrBadSignature is wrapped by PushWebSub's error for content that is
+// unsigned or signed with another secret: the hub gets a 2xx, as WebSub
+// asks, and nothing is stored.
+var ErrBadSignature = fmt.Errorf("bad or missing X-Hub-Signature: %w", feed.ErrRefused)
+
+// PushWebSub stores what a hub pushed to the callback of token at once,
+// through the same path as a poll (without touching the source's
+// validators), once its X-Hub-Signature checks out against the
+// subscription's secret. An unknown token is feed.ErrNotFound.
+func (r *Refresher) PushWebSub(ctx context.Context, token string, body []byte, contentType, signature string) (store.IngestResult, error) {
+	sub, err := r.Ingester.DB.SubscriptionByToken(ctx, token)
+	if err != nil {
+		return store.IngestResult{}, err
+	}
+	if !validSignature(sub.Secret, body, signature) {
+		return store.IngestResult{}, fmt.Errorf("websub push for %s: %w", sub.Source, ErrBadSignature)
+	}
+	charset := ""
+	if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		charset = params["charset"]
+	}
+	r.initLimits()
+	r.cpu <- struct{}{}
+	items, empty, err := fetch.ParseFeedEmpty("websub push for "+sub.Source, body, sub.Topic, charset)
+	b := store.Batch{Source: sub.Source, Items: items}
+	if err == nil {
+		b.Prepare(r.ingestOptions())
+	}
+	<-r.cpu
+	if err != nil {
+		return store.IngestResult{}, fmt.Errorf("%w: %w", err, feed.ErrRefused)
+	}
+	res, err := r.store(ctx, b)
+	if err != nil {
+		return res, err
+	}
+	res.Empty = empty
+	at := r.now()
+	if err := r.write(ctx, func() error { return r.Ingester.DB.PushReceived(ctx, token, at) }); err != nil {
+		return res, err
+	}
+	if r.fullContentOn(sub.Source) {
+		if srcs, err := r.Ingester.DB.FetchList(ctx, store.FetchFilter{Names: []string{sub.Source}}); err == nil && len(srcs) == 1 {
+			if client, err := r.clientFor(srcs[0]); err == nil {
+				r.fullContent(ctx, sub.Source, client, b.Items)
+			}
+		}
+	}
+	r.logger().InfoContext(ctx, "websub push", "source", sub.Source, "new", res.New, "updated", res.Updated)
+	return res, nil
+}
+
+// validSignature checks an X-Hub-Signature header, "method=hex", against
+// the HMAC of body with secret: sha1, sha256, sha384 or sha512.
+func validSignature(secret string, body []byte, header string) bool {
+	method, sig, ok := strings.Cut(strings.TrimSpace(header), "=")
+	if !ok {
+		return false
+	}
+	var h func() hash.Hash
+	switch strings.ToLower(method) {
+	case "sha1":
+		h = sha1.New
+	case "sha256":
+		h = sha256.New
+	case "sha384":
+		h = sha512.New384
+	case "sha512":
+		h = sha512.New
+	default:
+		return false
+	}
+	want, err := hex.DecodeString(sig)
+	if err != nil {
+		return false
+	}
+	m := hmac.New(h, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(m.Sum(nil), want)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
