@@ -65,6 +65,14 @@ func TestRenderGolden(t *testing.T) {
 			if err := Render(&buf, f, goldenChannel(f), goldenItems()); err != nil {
 				t.Fatal(err)
 			}
+			checkParsed(t, f, buf.Bytes())
+			if f == JSON { // served compact; indented here to be read in review
+				var pretty bytes.Buffer
+				if err := json.Indent(&pretty, buf.Bytes(), "", "  "); err != nil {
+					t.Fatal(err)
+				}
+				buf = pretty
+			}
 			golden := filepath.Join("testdata", "golden."+string(f)+".golden")
 			if *update {
 				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
@@ -78,7 +86,6 @@ func TestRenderGolden(t *testing.T) {
 			if !bytes.Equal(buf.Bytes(), want) {
 				t.Errorf("%s differs from %s (go test ./feed -update to accept):\n%s", f, golden, buf.String())
 			}
-			checkParsed(t, f, buf.Bytes())
 		})
 	}
 }

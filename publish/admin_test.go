@@ -2,6 +2,7 @@ package publish_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -115,9 +116,13 @@ func (c *console) signIn() {
 func (c *console) feedTitles(topic string) string {
 	c.t.Helper()
 	_, body := c.get("/topics/" + topic + ".json")
+	var f struct{ Items []struct{ Title string } }
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		c.t.Fatalf("%s.json: %v", topic, err)
+	}
 	var titles []string
-	for _, m := range regexp.MustCompile(`"title": "([^"]*)"`).FindAllStringSubmatch(body, -1)[1:] {
-		titles = append(titles, m[1])
+	for _, it := range f.Items {
+		titles = append(titles, it.Title)
 	}
 	return strings.Join(titles, " | ")
 }
