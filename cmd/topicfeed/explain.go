@@ -33,6 +33,15 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	if t == nil {
 		return fmt.Errorf("unknown topic %q (see topicfeed topics)", pos[0])
 	}
+	// Judge by the rule in force: one saved from the console wins over
+	// the file's until the file's rule changes (openStore synced that).
+	if err := db.ApplyConsoleRules(ctx, []*feed.Topic{t}); err != nil {
+		return err
+	}
+	if r, err := db.TopicRule(ctx, t.Name); err == nil && r.Console != nil {
+		fmt.Fprintf(e.stdout, "rule saved from the console %s; the config file's is %q\n",
+			r.Console.Saved.Format("2006-01-02 15:04 UTC"), r.ConfigMatch)
+	}
 	return e.explainTopic(ctx, db, t, *limit)
 }
 

@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/store"
 )
 
 // run calls Main as the binary would and returns status, stdout, stderr.
@@ -284,5 +287,33 @@ func TestExplainTopic(t *testing.T) {
 	}
 	if strings.Contains(out, "Orchard") {
 		t.Errorf("explain lists an item the rule does not concern:\n%s", out)
+	}
+
+	// A rule saved from the console is the one in force: explain judges
+	// by it and says so.
+	db, err := store.Open(context.Background(), filepath.Join(dir, "tf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := feed.ParseRule("orchard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := &feed.Topic{Name: "harbour", Match: rule}
+	if _, err := db.SaveRule(context.Background(), saved); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errs = run(t, "", "explain", "harbour", "-config", cfg)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, want := range []string{"rule saved from the console", "match:   orchard", "Orchard Bloom Early\n        IN: matched orchard"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain after a console save lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Ferry") {
+		t.Errorf("explain still judges by the config file's rule:\n%s", out)
 	}
 }
