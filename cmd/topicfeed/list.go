@@ -61,6 +61,10 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	scans, err := db.FolderScans(ctx) // what serve's watcher saw of folders
+	if err != nil {
+		return err
+	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SOURCE\tITEMS\tLAST FETCH\tSTATUS\tNEXT DUE\tPOLLED\tLAST ERROR\tLOCATION")
 	for _, s := range srcs {
@@ -74,11 +78,20 @@ func runSources(ctx context.Context, e *env, args []string) error {
 		} else if s.Status == 0 {
 			status = "-"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Items, when(s.Fetched), status,
+		last := when(s.Fetched)
+		if sc, ok := scans[s.Name]; ok && s.Path != "" {
+			last, status = when(sc.Scanned), fmt.Sprintf("scanned, %d files", sc.Files)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Items, last, status,
 			when(s.NextFetch), polled(s), dash(s.Error), loc)
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	for _, s := range srcs {
+		for _, r := range scans[s.Name].Rejected {
+			fmt.Fprintf(e.stdout, "%s: rejected %s\n", s.Name, r)
+		}
 	}
 	return printPagesWebSub(e.stdout, srcs) // websub.go
 }

@@ -317,3 +317,34 @@ func TestExplainTopic(t *testing.T) {
 		t.Errorf("explain still judges by the config file's rule:\n%s", out)
 	}
 }
+
+// TestSourcesShowFolderScan: a folder source's row says when serve's
+// watcher last scanned it and what it rejected, not "never fetched".
+func TestSourcesShowFolderScan(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	cfg := writeConfig(t, dir, "sources:\n  - name: desk\n    path: in\n")
+	if code, _, errs := run(t, "", "sources", "-config", cfg); code != 0 {
+		t.Fatal(errs)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "tf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := store.FolderScan{Source: "desk", Scanned: time.Now(), Files: 3, Changed: time.Now(), Ingested: 3,
+		Added: 2, Rejected: []string{"in/empty.txt: no article text found"}}
+	if err := db.RecordScan(context.Background(), scan, true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errs := run(t, "", "sources", "-config", cfg)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, want := range []string{"scanned, 3 files", "desk: rejected in/empty.txt: no article text found"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sources lacks %q:\n%s", want, out)
+		}
+	}
+}
