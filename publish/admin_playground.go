@@ -98,6 +98,9 @@ func (p *Publisher) servePlayground(w http.ResponseWriter, r *http.Request, s se
 		p.fail(w, r, err)
 		return
 	}
+	// The form shows the rule back, but no more of it than a rule may
+	// hold: tryRule has already said it is too long.
+	d.Match, d.Exclude = short(d.Match, ruleLimits.MaxQuery), short(d.Exclude, ruleLimits.MaxQuery)
 	origin, err := p.opt.Console.Rules.TopicRule(r.Context(), d.Topic.Name)
 	if err != nil && !errors.Is(err, feed.ErrNotFound) {
 		p.fail(w, r, err)
