@@ -327,6 +327,9 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 		if err != nil {
 			return r.failed(ctx, s, now, res, err)
 		}
+		if r.fullContentOn(s.Name) {
+			r.fullContent(ctx, s.Name, client, nil) // pages a stop left unfetched
+		}
 		return res
 	}
 	release()

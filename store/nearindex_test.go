@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -151,8 +152,14 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0012 takes a database back to what migration 0012 found.
-var undo0012 = []string{`DROP TABLE websub`, `DROP TABLE item_pages`, `ALTER TABLE sources DROP COLUMN page_error`}
+// undo0014 takes a database back to what migration 0014 found (0013
+// replays as it is).
+var undo0014 = []string{`DROP INDEX item_pages_source`, `ALTER TABLE item_pages DROP COLUMN feed_hash`,
+	`ALTER TABLE item_pages DROP COLUMN text`, `ALTER TABLE item_pages DROP COLUMN content`}
+
+// undo0012 takes a database back to what migration 0012 found (and
+// undoes 0014 first).
+var undo0012 = append(slices.Clone(undo0014), `DROP TABLE websub`, `DROP TABLE item_pages`, `ALTER TABLE sources DROP COLUMN page_error`)
 
 // undo0011 takes a database back to what migration 0011 found (and
 // undoes 0012 first).
@@ -365,5 +372,66 @@ func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
 	}
 	if len(want) == 0 || len(kept) == 0 {
 		t.Errorf("%d entries read afresh, %d stale: want some of both", len(want), len(kept))
+	}
+}
+
+// TestPagesMigrate: migration 0014 keeps, for pages fetched before it,
+// the article their item holds and the feed copy's hash, so an edit
+// after it is due for a conditional refetch that can put the article
+// back; an unchanged entry and a page that failed are not due.
+func TestPagesMigrate(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t)
+	opt := IngestOptions{Topics: mustTopics(t, db, nil)}
+	a := item("a", "https://example.com/a", "Terminal", "A short teaser.")
+	b := item("b", "https://example.com/b", "Heatwave", "Another short teaser.")
+	if _, err := db.Ingest(ctx, "s1", []feed.Item{a, b}, opt); err != nil {
+		t.Fatal(err)
+	}
+	idA, _ := db.ItemForGUID(ctx, "s1", "a")
+	idB, _ := db.ItemForGUID(ctx, "s1", "b")
+	article := "<p>" + storyA + "</p>"
+	err := db.SavePages(ctx, "s1", []Page{
+		{Item: idA, URL: a.URL, ETag: `"a1"`, Content: article, Text: storyA},
+		{Item: idB, URL: b.URL, Err: "404"},
+	}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range append(slices.Clone(undo0014), `PRAGMA user_version = 13`) {
+		if _, err := db.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if due, err := db.PagesDue(ctx, "s1", time.Hour, 10); err != nil || len(due) != 0 {
+		t.Fatalf("due after migrating: %+v, %v; want none", due, err)
+	}
+	if r, err := db.Ingest(ctx, "s1", []feed.Item{a, b}, opt); err != nil || r.Unchanged != 2 {
+		t.Fatalf("the same entries: %+v, %v", r, err)
+	}
+	a.Text, a.Content = "A short teaser, corrected.", "<p>A short teaser, corrected.</p>"
+	b.Text, b.Content = "Another short teaser, corrected.", "<p>Another short teaser, corrected.</p>"
+	if r, err := db.Ingest(ctx, "s1", []feed.Item{a, b}, opt); err != nil || r.Updated != 2 {
+		t.Fatalf("edits: %+v, %v", r, err)
+	}
+	due, err := db.PagesDue(ctx, "s1", time.Hour, 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("due after the edits: %+v, %v; want both items", due, err)
+	}
+	for _, d := range due {
+		switch {
+		case !d.Edited || !strings.Contains(d.Text, "corrected"):
+			t.Errorf("item %d: %+v, want an edit with its new text", d.Item, d)
+		case d.Item == idA && (d.ETag != `"a1"` || d.Content != article || d.Article != storyA):
+			t.Errorf("edited item with an article: %+v, want its validators and article", d)
+		case d.Item == idB && (d.ETag != "" || d.Content != ""):
+			t.Errorf("edited item that kept its summary: %+v, want an unconditional request", d)
+		}
 	}
 }
