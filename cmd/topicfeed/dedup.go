@@ -31,7 +31,11 @@ func runSplit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	edit, err := db.SplitCopy(ctx, id, pos[1], e.cfg.FeedTopics())
+	topics, err := e.topicsInForce(ctx, db)
+	if err != nil {
+		return err
+	}
+	edit, err := db.SplitCopy(ctx, id, pos[1], topics)
 	if err != nil {
 		return err
 	}
@@ -58,7 +62,11 @@ func runMerge(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	edit, err := db.MergeItems(ctx, ids[0], ids[1], e.cfg.FeedTopics())
+	topics, err := e.topicsInForce(ctx, db)
+	if err != nil {
+		return err
+	}
+	edit, err := db.MergeItems(ctx, ids[0], ids[1], topics)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/store"
 )
 
 // deskStory and wireStory are one story as two sites carry it, with other
@@ -101,5 +105,55 @@ func TestSplitMergeCommands(t *testing.T) {
 		if code != tc.code || out != "" || !strings.Contains(errs, tc.err) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("%v: status %d, stdout %q, stderr %q; want %d and one line with %q", tc.args, code, out, errs, tc.code, tc.err)
 		}
+	}
+}
+
+// TestSplitMergeKeepConsoleRule: split and merge sort the items they
+// touch into topics by the rule in force, a rule saved from the console
+// included, not by the config file's.
+func TestSplitMergeKeepConsoleRule(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "sources:\n  - name: desk\n    path: ./desk\n  - name: wire\n    path: ./wire\n")
+	for name, body := range map[string]string{"desk/terminal.txt": deskStory(), "wire/terminal.txt": wireStory()} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	if code, _, errs := run(t, "", "ingest", "-config", cfg, filepath.Join(dir, "desk"), filepath.Join(dir, "wire")); code != 0 {
+		t.Fatal(errs)
+	}
+	// The console narrows harbour to what neither copy says.
+	db, err := store.Open(context.Background(), filepath.Join(dir, "tf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := feed.ParseRule("orchard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveRule(context.Background(), &feed.Topic{Name: "harbour", Match: rule}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	harbour := func() string {
+		t.Helper()
+		_, out, _ := run(t, "", "topics", "-config", cfg)
+		return regexp.MustCompile(`(?m)^harbour\s+(\d+)`).FindStringSubmatch(out)[1]
+	}
+	if got := harbour(); got != "0" {
+		t.Fatalf("harbour holds %s items under the console's rule, want 0", got)
+	}
+	item := searchID(t, cfg, "source:desk")
+	if code, _, errs := run(t, "", "split", item, "wire", "-config", cfg); code != 0 {
+		t.Fatal(errs)
+	}
+	if got := harbour(); got != "0" {
+		t.Errorf("after split harbour holds %s items, want 0: judged by the config file's rule", got)
+	}
+	split := searchID(t, cfg, "source:wire")
+	if code, _, errs := run(t, "", "merge", item, split, "-config", cfg); code != 0 {
+		t.Fatal(errs)
+	}
+	if got := harbour(); got != "0" {
+		t.Errorf("after merge harbour holds %s items, want 0: judged by the config file's rule", got)
 	}
 }

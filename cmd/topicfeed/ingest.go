@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/topicfeed/topicfeed/feed"
 	"github.com/topicfeed/topicfeed/refresh"
 	"github.com/topicfeed/topicfeed/store"
 )
@@ -104,15 +105,22 @@ func (e *env) openStore(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// topicsInForce are the config file's topics with the rules saved from
+// the console put in, as openStore's SyncTopics stored them: what every
+// command that classifies items must judge by.
+func (e *env) topicsInForce(ctx context.Context, db *store.DB) ([]*feed.Topic, error) {
+	topics := e.cfg.FeedTopics()
+	return topics, db.ApplyConsoleRules(ctx, topics)
+}
+
 // openIngester opens the store (see openStore) with an ingester for it.
 func (e *env) openIngester(ctx context.Context) (*store.DB, *refresh.Ingester, error) {
 	db, err := e.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	topics := e.cfg.FeedTopics()
-	// Rules saved from the console, as openStore's SyncTopics stored them.
-	if err := db.ApplyConsoleRules(ctx, topics); err != nil {
+	topics, err := e.topicsInForce(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
