@@ -199,7 +199,7 @@ func (p *Publisher) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: int(sessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || strings.HasPrefix(p.base, "https:")})
 	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !localPath(next) {
 		next = "/admin"
 	}
 	http.Redirect(w, r, p.basePath()+next, http.StatusSeeOther)
@@ -218,4 +218,20 @@ func (p *Publisher) basePath() string {
 		return strings.TrimRight(u.Path, "/")
 	}
 	return ""
+}
+
+// localPath reports whether next is a path on this site to send a signed-in
+// editor back to: no scheme or host, and nothing a browser would strip or
+// turn into one ("/\t/evil.example" is followed as "//evil.example").
+func localPath(next string) bool {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return false
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(u.Path, "//")
 }
