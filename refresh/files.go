@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
@@ -33,6 +34,21 @@ type Ingester struct {
 	MaxContent   int           // retention.max_content: longer items are cut; 0 for the default
 	Sources      []feed.Source // path sources claim the files under them
 	Log          *slog.Logger
+
+	swapped atomic.Pointer[[]*feed.Topic] // SetTopics's, when set: wins over Topics
+}
+
+// SetTopics makes ts the topics items are classified by from the next
+// batch on, without stopping the fetches and folder watches under way (a
+// rule saved from the console). Topics is left as it was.
+func (g *Ingester) SetTopics(ts []*feed.Topic) { g.swapped.Store(&ts) }
+
+// topics are the topics in force: SetTopics's, else Topics.
+func (g *Ingester) topics() []*feed.Topic {
+	if p := g.swapped.Load(); p != nil {
+		return *p
+	}
+	return g.Topics
 }
 
 // FilesResult is what one ingest of files did.
@@ -95,7 +111,7 @@ func (g *Ingester) Files(ctx context.Context, paths []string, stdin io.Reader,
 
 // options are the dedup and retention settings every batch is stored with.
 func (g *Ingester) options() store.IngestOptions {
-	return store.IngestOptions{Topics: g.Topics, NearDistance: g.NearDistance, MaxAge: g.MaxAge, MaxContent: g.MaxContent}
+	return store.IngestOptions{Topics: g.topics(), NearDistance: g.NearDistance, MaxAge: g.MaxAge, MaxContent: g.MaxContent}
 }
 
 // lookahead bounds how many parsed files wait for the store, which keeps

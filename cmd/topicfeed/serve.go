@@ -128,14 +128,19 @@ func (d *daemon) loop(ctx context.Context, ing *refresh.Ingester, srvDone <-chan
 				d.pub.SetTopics(ing.Topics)
 				workers = d.startWorkers(ctx, ing)
 			}
-		case ts := <-d.topicsNow:
+		case <-d.topicsNow:
 			// A rule saved from the console: the store has the topic's items
-			// already; the ingester classifies new ones by it from now on.
-			workers.stop()
-			next := *ing
-			next.Topics = ts
-			ing = &next
-			workers = d.startWorkers(ctx, ing)
+			// already; new ones are classified by it from the next batch on.
+			// The workers go on (a restart re-read every watched folder and
+			// dropped a forced refresh under way), and the topics come from
+			// the config as loaded now, so a reload meanwhile is kept.
+			ts, err := d.e.topicsInForce(ctx, d.db)
+			if err != nil {
+				d.e.log.Error("topics after a console save", "err", err)
+				continue
+			}
+			ing.SetTopics(ts)
+			d.pub.SetTopics(ts)
 		case err := <-srvDone:
 			start := time.Now()
 			workers.stop()

@@ -176,3 +176,51 @@ func request(t *testing.T, method, url, token, body string) (*http.Response, str
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
+
+// TestServeRuleSaveKeepsWorkers: a rule saved through the API is in force
+// for the next file the watcher ingests, without restarting the workers:
+// a restart read every watched folder again (a second "folder ingest"
+// that /sources showed as a change) and dropped forced refreshes.
+func TestServeRuleSaveKeepsWorkers(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	os.WriteFile(filepath.Join(in, "terminal.txt"), []byte(article), 0o644)
+	os.WriteFile(filepath.Join(dir, "token"), []byte("tok-123\n"), 0o600)
+	cfg := writeConfig(t, dir, "admin_token_file: token\nsources:\n  - name: desk\n    path: in\n")
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, &logs)
+	}()
+	base := waitAddr(t, &logs)
+	waitFor(t, "the folder ingested", func() bool {
+		_, body := get(t, base+"/topics/harbour.json")
+		return strings.Contains(body, "Harbour Terminal Approved")
+	})
+	ingests := func() int { return strings.Count(logs.String(), `"msg":"folder ingest"`) }
+	before := ingests()
+
+	resp, body := request(t, "PUT", base+"/api/topics/harbour/rule", "tok-123", `{"match":"orchard"}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("save rule: %d %s", resp.StatusCode, body)
+	}
+	if _, body := get(t, base+"/topics/harbour.json"); strings.Contains(body, "Harbour Terminal") {
+		t.Errorf("the harbour feed still holds the terminal story after the save:\n%s", body)
+	}
+	// The watcher classifies a new file by the saved rule.
+	os.WriteFile(filepath.Join(in, "orchard.txt"), []byte("Orchard Bloom Early\n\nApril 4, 2026\n\nApple trees in the valley orchard flowered three weeks early this year.\n"), 0o644)
+	waitFor(t, "the new file in the harbour feed", func() bool {
+		_, body := get(t, base+"/topics/harbour.json")
+		return strings.Contains(body, "Orchard Bloom Early")
+	})
+	if got := ingests() - before; got != 1 {
+		t.Errorf("%d folder ingests after the save, want 1 (the new file only):\n%s", got, logs.String())
+	}
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+}
