@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,6 +92,7 @@ type flash struct {
 	Title string
 	New   int64  // split: the new item
 	Gone  int64  // merge: the item merged away
+	Moved string // merge: the pins and hides it moved ("pin:TOPIC,…")
 	Copy  string // split: the copy moved
 	List  string // merge: the copies moved, for an undo
 }
@@ -102,7 +104,7 @@ func readFlash(r *http.Request) *flash {
 	}
 	n := func(k string) int64 { v, _ := strconv.ParseInt(q.Get(k), 10, 64); return v }
 	f := &flash{Done: q.Get("done"), Item: n("item"), Prev: q.Get("prev"), New: n("new"), Gone: n("gone"),
-		Copy: q.Get("copy"), List: q.Get("copies")}
+		Copy: q.Get("copy"), List: q.Get("copies"), Moved: q.Get("moved")}
 	if f.Prev != "pin" && f.Prev != "hide" {
 		f.Prev = "clear"
 	}
@@ -280,6 +282,11 @@ func (p *Publisher) formMerge(w http.ResponseWriter, r *http.Request, _ session)
 		p.editFail(w, r, err)
 		return
 	}
+	moved, err := p.movedCurations(r.Context(), id, gone)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	if _, err := ed.MergeItems(r.Context(), id, gone, *p.topics.Load()); err != nil {
 		p.editFail(w, r, err)
 		return
@@ -294,7 +301,34 @@ func (p *Publisher) formMerge(w http.ResponseWriter, r *http.Request, _ session)
 		done = "undo"
 	}
 	http.Redirect(w, r, p.explainURL(id, r.PostFormValue("topic"), url.Values{"done": {done},
-		"gone": {strconv.FormatInt(gone, 10)}, "copies": {strings.Join(ids, ",")}}), http.StatusSeeOther)
+		"gone": {strconv.FormatInt(gone, 10)}, "copies": {strings.Join(ids, ",")},
+		"moved": {strings.Join(moved, ",")}}), http.StatusSeeOther)
+}
+
+// movedCurations are the pins and hides a merge of gone into keep moves
+// onto keep ("pin:TOPIC"): gone's, in the topics where keep has none. The
+// undo of the merge gives them back.
+func (p *Publisher) movedCurations(ctx context.Context, keep, gone int64) ([]string, error) {
+	var moved []string
+	for _, t := range *p.topics.Load() {
+		cs, err := p.opt.Admin.Curations(ctx, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		var onKeep, onGone string
+		for _, c := range cs {
+			switch c.Item {
+			case keep:
+				onKeep = c.Action
+			case gone:
+				onGone = c.Action
+			}
+		}
+		if onGone != "" && onKeep == "" {
+			moved = append(moved, onGone+":"+t.Name)
+		}
+	}
+	return moved, nil
 }
 
 // maxUnmerge bounds the copies one undo of a merge splits off.
@@ -326,6 +360,22 @@ func (p *Publisher) formUnmerge(w http.ResponseWriter, r *http.Request, _ sessio
 			_, err = ed.MergeItems(r.Context(), back, edit.NewItem, topics)
 		} else if err == nil {
 			back = edit.NewItem
+		}
+		if err != nil {
+			p.Invalidate()
+			p.editFail(w, r, err)
+			return
+		}
+	}
+	// The pins and hides the merge moved go back to the item they were on.
+	for m := range strings.SplitSeq(r.PostFormValue("moved"), ",") {
+		action, topic, ok := strings.Cut(m, ":")
+		if !ok || (action != "pin" && action != "hide") || p.topic(topic) == nil || back == 0 {
+			continue
+		}
+		err := p.opt.Admin.Curate(r.Context(), topic, id, "")
+		if err == nil {
+			err = p.opt.Admin.Curate(r.Context(), topic, back, action)
 		}
 		if err != nil {
 			p.Invalidate()

@@ -348,8 +348,12 @@ func TestExplainSplitMergeWithUndo(t *testing.T) {
 		t.Errorf("feed after undoing the split: %s", got)
 	}
 
-	// Merge the pilot-boat item in, then undo it.
+	// Merge the pilot-boat item in, then undo it. Its pin moves with the
+	// merge and goes back with the undo.
 	pilot := itemID(t, c.f, "wires", "w1")
+	if err := (admin{c.f.db}).Curate(context.Background(), "harbour", mustInt(t, pilot), "pin"); err != nil {
+		t.Fatal(err)
+	}
 	code, _, loc = c.post("/admin/items/"+id+"/merge", url.Values{"csrf": {c.csrf}, "item": {pilot}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("merge: %d", code)
@@ -362,7 +366,11 @@ func TestExplainSplitMergeWithUndo(t *testing.T) {
 	if copies == nil {
 		t.Fatalf("no undo after merge:\n%s", page)
 	}
-	if code, _, _ := c.post("/admin/items/"+id+"/unmerge", url.Values{"csrf": {c.csrf}, "copies": {copies[1]}}); code != http.StatusSeeOther {
+	moved := regexp.MustCompile(`name="moved" value="([^"]*)"`).FindStringSubmatch(page)
+	if moved == nil || moved[1] != "pin:harbour" {
+		t.Fatalf("the undo form does not carry the pin the merge moved: %v", moved)
+	}
+	if code, _, _ := c.post("/admin/items/"+id+"/unmerge", url.Values{"csrf": {c.csrf}, "copies": {copies[1]}, "moved": {moved[1]}}); code != http.StatusSeeOther {
 		t.Fatalf("undo merge: %d", code)
 	}
 	// The copy is an item of its own again; it carries the kept item's
@@ -373,4 +381,21 @@ func TestExplainSplitMergeWithUndo(t *testing.T) {
 	if got := c.feedTitles("harbour"); strings.Count(got, "|") != 1 {
 		t.Errorf("feed after undoing the merge: %s, want two items", got)
 	}
+	cur, err := (admin{c.f.db}).Curations(context.Background(), "harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := itemID(t, c.f, "wires", "w1")
+	if len(cur) != 1 || cur[0].Item != mustInt(t, back) || cur[0].Action != "pin" {
+		t.Errorf("curations after undoing the merge: %+v, want item %s pinned again (item %s not)", cur, back, id)
+	}
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
