@@ -108,10 +108,12 @@ type robotsRule struct {
 }
 
 // ParseRobots reads the group of a robots.txt that applies to agent (a
-// product token, matched case-insensitively), else the "*" group. Lines it
-// cannot read are skipped, as the RFC asks; it never fails.
+// product token, matched whole and case-insensitively), else the "*"
+// group. A leading byte order mark and lines it cannot read are skipped,
+// as the RFC asks; it never fails.
 func ParseRobots(body []byte, agent string) *Robots {
 	agent = strings.ToLower(agent)
+	body = bytes.TrimPrefix(body, []byte("\uFEFF")) // a UTF-8 byte order mark
 	var mine, star []robotsRule
 	var foundMine, foundStar bool
 	var agents []string // of the group being read
@@ -130,19 +132,21 @@ func ParseRobots(body []byte, agent string) *Robots {
 			if inRules {
 				agents, inRules = nil, false
 			}
-			agents = append(agents, strings.ToLower(val))
+			agents = append(agents, robotsToken(val))
 		case "allow", "disallow":
 			inRules = true
-			if val == "" {
-				continue // "Disallow:" with no path allows everything
+			// A rule line, even an empty "Disallow:" (which allows
+			// everything), makes its group the one for its agents.
+			var rules []robotsRule
+			if val != "" {
+				rules = []robotsRule{{allow: key == "allow", pattern: val}}
 			}
-			r := robotsRule{allow: key == "allow", pattern: val}
 			for _, a := range agents {
 				switch {
 				case a == "*":
-					star, foundStar = append(star, r), true
-				case a != "" && strings.Contains(agent, a):
-					mine, foundMine = append(mine, r), true
+					star, foundStar = append(star, rules...), true
+				case a != "" && a == agent:
+					mine, foundMine = append(mine, rules...), true
 				}
 			}
 		}
@@ -154,6 +158,22 @@ func ParseRobots(body []byte, agent string) *Robots {
 		return &Robots{rules: star}
 	}
 	return &Robots{}
+}
+
+// robotsToken is the product token a User-agent line names, lower-cased:
+// "*", or its leading letters, "-" and "_" (RFC 9309's identifier), so
+// "TopicFeed/1.0" names topicfeed while "t" or "feed" names another agent.
+func robotsToken(val string) string {
+	if strings.HasPrefix(val, "*") {
+		return "*"
+	}
+	end := strings.IndexFunc(val, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_')
+	})
+	if end >= 0 {
+		val = val[:end]
+	}
+	return strings.ToLower(val)
 }
 
 // Allowed reports whether the path (with query) may be fetched: the

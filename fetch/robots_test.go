@@ -49,6 +49,30 @@ Allow: /mine/ok$
 	}
 }
 
+// TestParseRobotsGroups: a group names topicfeed by its whole product
+// token (any case, a version after it ignored), not by a part of it, and
+// is topicfeed's even when its only rule is an empty Disallow; a byte
+// order mark does not hide the first line.
+func TestParseRobotsGroups(t *testing.T) {
+	cases := []struct {
+		name, txt string
+		want      bool // /x allowed for topicfeed
+	}{
+		{"own group allows all", "User-agent: topicfeed\nDisallow:\n\nUser-agent: *\nDisallow: /\n", true},
+		{"own group allows all, star first", "User-agent: *\nDisallow: /\n\nUser-agent: TopicFeed\nDisallow:\n", true},
+		{"own group with a version", "User-agent: topicfeed/1.0\nDisallow:\n\nUser-agent: *\nDisallow: /\n", true},
+		{"a part of the token", "User-agent: t\nDisallow:\n\nUser-agent: *\nDisallow: /\n", false},
+		{"a part of the token, alone", "User-agent: feed\nDisallow: /\n", true},
+		{"a longer token", "User-agent: topicfeedbot\nDisallow: /\n", true},
+		{"byte order mark", "\uFEFFUser-agent: topicfeed\nDisallow: /\n", false},
+	}
+	for _, c := range cases {
+		if got := ParseRobots([]byte(c.txt), robotsAgent).Allowed("/x"); got != c.want {
+			t.Errorf("%s: /x allowed %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func FuzzParseRobots(f *testing.F) {
 	f.Add([]byte("User-agent: *\nDisallow: /a*b$\nAllow: /a\n"), "/a/b")
 	f.Add([]byte("User-agent: topicfeed\nDisallow: /\n"), "/")

@@ -113,18 +113,26 @@ func ParseScrape(name string, data []byte, base, charset string, s *feed.Scrape)
 		site.Name = oneLineText(nodeText(t))
 	}
 	var p Parsed
-	seen := make(map[string]bool, len(els))
+	items := make([]feed.Item, 0, len(els))
+	links := make([]string, 0, len(els)) // each item's link, fragment and all
 	for _, el := range els {
-		it, ok := sc.item1(el, baseURL)
+		it, link, ok := sc.item1(el, baseURL)
 		if !ok {
 			p.Empty++
 			continue
 		}
+		items, links = append(items, it), append(links, link)
+	}
+	// A one-page changelog's "#v1.2" and "#v1.1" are two items; elsewhere
+	// the fragment is dropped, as for feed entries.
+	keepFragments(items, links)
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
 		if seen[it.URL] {
 			continue // the same story listed twice (a lead and its list entry)
 		}
 		seen[it.URL] = true
-		it.Site = site
+		it.GUID, it.Site = it.URL, site
 		p.Items = append(p.Items, it)
 	}
 	return p, nil
@@ -135,8 +143,9 @@ var (
 	anyLink   = cascadia.MustCompile("a[href]")
 )
 
-// item1 reads one item element; false when it has no title or web link.
-func (sc *scraper) item1(el *html.Node, base *url.URL) (feed.Item, bool) {
+// item1 reads one item element and its absolute link; false when it has
+// no title or web link. The item's URL is the link made canonical.
+func (sc *scraper) item1(el *html.Node, base *url.URL) (feed.Item, string, bool) {
 	linkEl := first(sc.link, el)
 	if sc.link == nil {
 		linkEl = anyLink.MatchFirst(el)
@@ -159,11 +168,11 @@ func (sc *scraper) item1(el *html.Node, base *url.URL) (feed.Item, bool) {
 		title = oneLineText(nodeText(linkEl))
 	}
 	if link == "" || title == "" {
-		return feed.Item{}, false
+		return feed.Item{}, "", false
 	}
 	canon, err := feed.CanonicalURL(link)
 	if err != nil {
-		return feed.Item{}, false
+		return feed.Item{}, "", false
 	}
 	it := feed.Item{GUID: canon, URL: canon, Title: title}
 	if n := first(sc.summary, el); n != nil {
@@ -173,7 +182,7 @@ func (sc *scraper) item1(el *html.Node, base *url.URL) (feed.Item, bool) {
 	if n := first(sc.date, el); n != nil {
 		it.Published = scrapeDate(n)
 	}
-	return it, true
+	return it, link, true
 }
 
 // first is sel's first match in el, nil when sel is unset or matches nothing.
@@ -230,12 +239,20 @@ func scrapeDate(n *html.Node) time.Time {
 	return time.Time{}
 }
 
-// machineDates are the layouts of dates written for machines.
-var machineDates = [...]string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"}
+// machineDates are the layouts of dates written for machines; dateOnly
+// is the one without a time.
+var machineDates = [...]string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", dateOnly}
 
+const dateOnly = "2006-01-02"
+
+// machineDate reads a machine date; a date alone reads as noon UTC of that
+// day, as a date line does (artDateLine), so no time zone shifts the day.
 func machineDate(s string) (time.Time, bool) {
 	for _, layout := range machineDates {
 		if t, err := time.Parse(layout, s); err == nil {
+			if layout == dateOnly {
+				t = t.Add(12 * time.Hour)
+			}
 			return t.UTC(), true
 		}
 	}

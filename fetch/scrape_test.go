@@ -37,7 +37,7 @@ func TestParseScrapeListing(t *testing.T) {
 			"The island ferry runs hourly from November, with a late sailing on Fridays."},
 		{"https://council.example.org/news/news/2026/harbour-wall", "Harbour wall repairs begin next week", "2026-02-27T12:00:00Z", // a date alone reads as noon, as in article files
 			"Contractors close the east quay for six weeks while the wall is rebuilt."},
-		{"https://library.example.org/events/reading-club", "Library reading club returns", "2026-02-20T00:00:00Z",
+		{"https://library.example.org/events/reading-club", "Library reading club returns", "2026-02-20T12:00:00Z", // datetime="2026-02-20" too
 			"Meetings restart on the first Tuesday of each month in the reading room."},
 	}
 	if len(p.Items) != len(want) || p.Empty != 1 {
@@ -99,6 +99,13 @@ func TestParseScrapeCases(t *testing.T) {
 			feed.Scrape{Item: "div.p", Title: ".t", Link: ".l"}, []string{"https://council.example.org/deep"}, 0},
 		{"empty title", `<div class=p><a href="/x"><img src="x.png"></a></div>`,
 			feed.Scrape{Item: "div.p"}, nil, 1},
+		{"fragments tell items apart", `<h2 class=p><a href="/changelog#v1.2">Version 1.2</a></h2>
+			<h2 class=p><a href="/changelog#v1.1">Version 1.1</a></h2><h2 class=p><a href="/changelog#v1.0">Version 1.0</a></h2>
+			<h2 class=p><a href="/changelog#v1.0">Version 1.0 again</a></h2>`,
+			feed.Scrape{Item: "h2.p"}, []string{"https://council.example.org/changelog#v1.2",
+				"https://council.example.org/changelog#v1.1", "https://council.example.org/changelog#v1.0"}, 0},
+		{"a fragment alone is dropped", `<div class=p><a href="/a#comments">A story</a></div><div class=p><a href="/b#top">B story</a></div>`,
+			feed.Scrape{Item: "div.p"}, []string{"https://council.example.org/a", "https://council.example.org/b"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,6 +116,9 @@ func TestParseScrapeCases(t *testing.T) {
 			var got []string
 			for _, it := range p.Items {
 				got = append(got, it.URL)
+				if it.GUID != it.URL {
+					t.Errorf("%s: GUID %q, want its URL", it.Title, it.GUID)
+				}
 			}
 			if strings.Join(got, " ") != strings.Join(c.urls, " ") || p.Empty != c.empty {
 				t.Errorf("got %v, %d skipped; want %v, %d skipped", got, p.Empty, c.urls, c.empty)
