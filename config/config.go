@@ -49,8 +49,9 @@ type Refresh struct {
 	// often a source publishes.
 	MinInterval Duration `yaml:"min_interval"`
 	MaxInterval Duration `yaml:"max_interval"`
-	// AllowPrivate lets sources added through the admin API reach private
-	// and loopback addresses; config-file sources are always trusted.
+	// AllowPrivate lets sources added through the admin API, and the URLs
+	// any feed names (full_content pages, WebSub hubs), reach private and
+	// loopback addresses; a config-file source's own URL is always trusted.
 	AllowPrivate bool `yaml:"allow_private"`
 }
 

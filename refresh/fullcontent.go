@@ -64,8 +64,15 @@ type pageJob struct {
 // committed, so no write lock is held while pages load; an unchanged item
 // has its page fetched once, never on a later refresh. A page that fails
 // keeps the item's summary and is recorded, with the reason, on the
-// source.
-func (r *Refresher) fullContent(ctx context.Context, source string, client *fetch.Client, items []feed.Item) {
+// source; one that failed for a while (no answer, 5xx, 429, robots.txt
+// unreachable) is not marked as fetched, so the catch-up asks again.
+// Pages are links from the feed, fetched with linkClient.
+func (r *Refresher) fullContent(ctx context.Context, source string, items []feed.Item) {
+	client, err := r.linkClient()
+	if err != nil {
+		r.logger().ErrorContext(ctx, "full content", "source", source, "err", err)
+		return
+	}
 	var todo []pageJob
 	fresh := map[int64]bool{}
 	for i := range items {
@@ -139,7 +146,9 @@ func (r *Refresher) page(ctx context.Context, client *fetch.Client, job pageJob)
 	resp, err := client.Page(ctx, fetch.Request{URL: job.url, ETag: job.etag, LastModified: job.lastModified})
 	release()
 	if err != nil {
+		// A failure that may pass leaves the page due (store.Page.Transient).
 		p.Err = err.Error()
+		p.Transient = fetch.IsKind(err, fetch.KindTransient) || fetch.IsKind(err, fetch.KindRateLimited)
 		return p
 	}
 	p.ETag, p.LastModified = resp.ETag, resp.LastModified

@@ -129,6 +129,7 @@ func TestFullContentEdit(t *testing.T) {
 		"/a/two": {`"two-v1"`, articlePage("Bridge article marker.")},
 	})
 	h := newHarness(t, feed.Source{Name: "daily", URL: site.srv.URL + "/feed", FullContent: true})
+	h.allowPrivate() // the pages are on loopback
 	check := func(when, title, marker, summary string) {
 		t.Helper()
 		it := h.itemsByTitle(t)[title]
@@ -239,6 +240,7 @@ func TestFullContentCatchesUp(t *testing.T) {
 		"/a/two": {`"two-v1"`, articlePage("Bridge article marker.")},
 	})
 	h := newHarness(t, feed.Source{Name: "daily", URL: site.srv.URL + "/feed", FullContent: true})
+	h.allowPrivate() // the pages are on loopback
 	// The first refresh stores the feed and skips the page pass, as a
 	// stop right after the commit would.
 	h.r.FullContent = map[string]bool{}
@@ -300,6 +302,7 @@ func TestFullContentCatchUpBounded(t *testing.T) {
 	}
 	site.set(entries, pages)
 	h := newHarness(t, feed.Source{Name: "daily", URL: site.srv.URL + "/feed", FullContent: true})
+	h.allowPrivate()                    // the pages are on loopback
 	h.r.FullContent = map[string]bool{} // the page pass is skipped
 	if res := h.pass(t, true)["daily"]; res.Err != nil || res.New != len(entries) {
 		t.Fatalf("first refresh: %+v", res)

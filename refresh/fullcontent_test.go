@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/fetch"
 )
 
 // articleSite is a loopback site with a summary-only feed and article
@@ -85,6 +87,7 @@ func (s *articleSite) count(path string) int {
 func TestFullContent(t *testing.T) {
 	site := newArticleSite(t)
 	h := newHarness(t, feed.Source{Name: "daily", URL: site.srv.URL + "/feed", FullContent: true})
+	h.allowPrivate() // the pages are on loopback
 	res := h.pass(t, true)["daily"]
 	if res.Err != nil || res.New != 6 {
 		t.Fatalf("first refresh: %+v", res)
@@ -155,6 +158,98 @@ func TestFullContentOffFetchesNoPage(t *testing.T) {
 	}
 	if src := h.source(t, "daily"); src.PageFailures != 0 || src.PageError != "" {
 		t.Errorf("page state %q/%d on a plain source", src.PageError, src.PageFailures)
+	}
+}
+
+// allowPrivate is the test's refresh.allow_private: true, for pages and
+// hubs on loopback; the harness's Untrusted client refuses them.
+func (h *harness) allowPrivate() {
+	h.r.Untrusted = fetch.NewClient(fetch.Options{AllowPrivate: true, Timeout: 10 * time.Second})
+}
+
+// TestFullContentRefusesPrivateLinks: a trusted feed's item links are the
+// feed's word, not the operator's. Without allow_private a page (or its
+// robots.txt) on a loopback address is not fetched: the item keeps its
+// summary and the refusal is recorded, once.
+func TestFullContentRefusesPrivateLinks(t *testing.T) {
+	site := newArticleSite(t)
+	h := newHarness(t, feed.Source{Name: "daily", URL: site.srv.URL + "/feed", FullContent: true})
+	for range 2 {
+		if res := h.pass(t, true)["daily"]; res.Err != nil {
+			t.Fatalf("refresh: %+v", res)
+		}
+	}
+	site.mu.Lock()
+	hits := fmt.Sprint(site.hits)
+	site.mu.Unlock()
+	if hits != "map[/feed:2]" {
+		t.Errorf("requests %s, want the feed's alone", hits)
+	}
+	for title, it := range h.itemsByTitle(t) {
+		if !strings.HasPrefix(it.Text, "Short teaser") {
+			t.Errorf("%s: text %q, want the summary kept", title, short(it))
+		}
+	}
+	src := h.source(t, "daily")
+	if src.PageFailures != 6 || !strings.Contains(src.PageError, "private") {
+		t.Errorf("page state %q/%d, want 6 refused as private", src.PageError, src.PageFailures)
+	}
+}
+
+// TestFullContentRetriesTransient: a page that fails for a while (a 503)
+// is asked again by the next refresh and then brings its article; one
+// that is not there (a 404) is not asked again.
+func TestFullContentRetriesTransient(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		n := hits[r.URL.Path]
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/feed":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>%[1]s/</link>
+				<item><title>Flaky</title><link>%[1]s/a/flaky</link><guid>g1</guid><description>Short teaser about the tram.</description></item>
+				<item><title>Gone</title><link>%[1]s/a/gone</link><guid>g2</guid><description>Short teaser about the bridge.</description></item>
+				</channel></rss>`, srv.URL)
+		case r.URL.Path == "/a/flaky" && n == 1:
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		case r.URL.Path == "/a/flaky":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, articlePage("Flaky page marker."))
+		default: // robots.txt too: none there allows everything
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	h := newHarness(t, feed.Source{Name: "daily", URL: srv.URL + "/feed", FullContent: true})
+	h.allowPrivate() // the pages are on loopback
+
+	if res := h.pass(t, true)["daily"]; res.Err != nil || res.New != 2 {
+		t.Fatalf("first refresh: %+v", res)
+	}
+	if it := h.itemsByTitle(t)["Flaky"]; it == nil || !strings.HasPrefix(it.Text, "Short teaser") {
+		t.Fatalf("after the 503: %q, want the summary", short(it))
+	}
+	if src := h.source(t, "daily"); !strings.Contains(src.PageError, "503") && !strings.Contains(src.PageError, "404") {
+		t.Errorf("page error %q, want the failure recorded", src.PageError)
+	}
+	for range 2 {
+		h.now = h.now.Add(time.Hour)
+		if res := h.pass(t, true)["daily"]; res.Err != nil || res.Unchanged != 2 {
+			t.Fatalf("later refresh: %+v", res)
+		}
+	}
+	if it := h.itemsByTitle(t)["Flaky"]; it == nil || !strings.Contains(it.Text, "Flaky page marker.") {
+		t.Errorf("after the retry: %q, want the page's article", short(it))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/a/flaky"] != 2 || hits["/a/gone"] != 1 {
+		t.Errorf("requests %v, want /a/flaky twice (503, then 200) and /a/gone once", hits)
 	}
 }
 

@@ -33,8 +33,19 @@ const quietFactor = 4
 // rate is how often a source publishes, read from the dates of the items
 // it sent.
 type rate struct {
-	gap   time.Duration // median gap between recent distinct item dates; 0 when unknown
-	quiet time.Duration // time since the newest item, when it exceeds quietFactor gaps
+	gap    time.Duration // median gap between recent distinct item dates; 0 when unknown
+	quiet  time.Duration // time since the newest item, when it exceeds quietFactor gaps
+	newest time.Time     // the newest item date counted; zero with gap
+}
+
+// quietAt is r with quiet set for now: how long the source has been
+// silent, when that exceeds quietFactor of its gaps.
+func (r rate) quietAt(now time.Time) rate {
+	r.quiet = 0
+	if since := now.Sub(r.newest); r.gap > 0 && !r.newest.IsZero() && since > quietFactor*r.gap {
+		r.quiet = since
+	}
+	return r
 }
 
 // publishRate reads the median gap between the newest distinct published
@@ -63,11 +74,8 @@ func publishRate(items []feed.Item, now time.Time) rate {
 	if len(gaps)%2 == 0 {
 		med = (gaps[mid-1] + gaps[mid]) / 2
 	}
-	r := rate{gap: time.Duration(med) * time.Second}
-	if since := now.Sub(time.Unix(dates[len(dates)-1], 0)); since > quietFactor*r.gap {
-		r.quiet = since
-	}
-	return r
+	r := rate{gap: time.Duration(med) * time.Second, newest: time.Unix(dates[len(dates)-1], 0).UTC()}
+	return r.quietAt(now)
 }
 
 // pollPolicy is how a Refresher chooses a source's poll interval.
@@ -81,8 +89,15 @@ type pollPolicy struct {
 // kept; otherwise it follows the source's publishing rate (the fallback
 // when unknown), bounded by min and max. A server hint (Cache-Control,
 // Expires, <ttl>, sy:updatePeriod) can only lengthen it, to max at most:
-// it asks for fewer polls, never more.
+// it asks for fewer polls, never more. The Poll carries r's newest date
+// and gap, for the polls after a 304.
 func (p pollPolicy) choose(r rate, hint fetch.PollHint) store.Poll {
+	poll := p.choose1(r, hint)
+	poll.Newest, poll.Gap = r.newest, r.gap
+	return poll
+}
+
+func (p pollPolicy) choose1(r rate, hint fetch.PollHint) store.Poll {
 	var d time.Duration
 	var reason string
 	published := ""
@@ -152,20 +167,33 @@ func (r *Refresher) policy(name string) pollPolicy {
 
 // notModifiedPoll is the poll after a 304: nothing new to read a rate
 // from, so the stored interval stands (bounded anew, in case the config
-// changed), unless the answer's cache headers ask for a longer one. The
-// *store.Poll is nil when the stored one stands as it is.
-func (r *Refresher) notModifiedPoll(s store.SourceInfo, hint fetch.PollHint) (time.Duration, *store.Poll) {
+// changed), unless the answer's cache headers ask for a longer one, or
+// the source has gone quiet since: the newest item date and gap stored by
+// the last 200 (s.PollNewest, s.PollGap, read with the rest of s) apply
+// the quiet rule, so a source whose server answers 304s slows down as
+// one without conditional GET does. The *store.Poll is nil when the
+// stored one stands as it is; otherwise it keeps the stored date and gap.
+func (r *Refresher) notModifiedPoll(s store.SourceInfo, hint fetch.PollHint, now time.Time) (time.Duration, *store.Poll) {
 	p := r.policy(s.Name)
+	keep := func(np store.Poll) (time.Duration, *store.Poll) {
+		np.Newest, np.Gap = s.PollNewest, s.PollGap
+		return np.Interval, &np
+	}
 	if s.PollInterval <= 0 || p.fixed > 0 {
 		np := p.choose(rate{}, hint)
 		if np.Interval == s.PollInterval {
 			return np.Interval, nil // the stored reason may name the rate too
 		}
-		return np.Interval, &np
+		return keep(np)
 	}
 	cur := p.clamp(s.PollInterval)
+	if q := (rate{gap: s.PollGap, newest: s.PollNewest}).quietAt(now); q.quiet > 0 {
+		if np := p.choose(q, hint); np.Interval >= cur {
+			return keep(np) // the reason says for how long it has been quiet
+		}
+	}
 	if h := min(hint.Every, p.max); h > cur {
-		return h, &store.Poll{Interval: h, Reason: hint.Reason}
+		return keep(store.Poll{Interval: h, Reason: hint.Reason})
 	}
 	return cur, nil
 }

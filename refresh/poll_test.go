@@ -102,12 +102,17 @@ func TestChoosePoll(t *testing.T) {
 
 // dailyRSS is a feed of n items published a day apart, the newest at newest.
 func dailyRSS(n int, newest time.Time, channel string) []byte {
+	return spacedRSS(n, 24*time.Hour, newest, channel)
+}
+
+// spacedRSS is a feed of n items published gap apart, the newest at newest.
+func spacedRSS(n int, gap time.Duration, newest time.Time, channel string) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://example.org/</link>` + channel)
 	for i := range n {
 		g := fmt.Sprintf("d%d", i)
 		fmt.Fprintf(&b, `<item><guid>%s</guid><title>Story %s</title><link>http://example.org/%s</link><description>%s</description><pubDate>%s</pubDate></item>`,
-			g, g, g, itemText(g), newest.Add(-time.Duration(i)*24*time.Hour).Format(time.RFC1123Z))
+			g, g, g, itemText(g), newest.Add(-time.Duration(i)*gap).Format(time.RFC1123Z))
 	}
 	b.WriteString(`</channel></rss>`)
 	return []byte(b.String())
@@ -149,6 +154,43 @@ func TestRefreshAdaptsInterval(t *testing.T) {
 	if s.PollInterval != 24*time.Hour || s.PollReason != "publishes ~every 24h" || s.NextFetch.Before(h.now.Add(21*time.Hour)) {
 		t.Errorf("after a 304: poll %v %q next %v, want the stored 24h kept", s.PollInterval, s.PollReason, s.NextFetch)
 	}
+}
+
+// TestRefreshQuietBehind304: a source that published hourly and then
+// answers nothing but 304s slows down as its silence grows, as a source
+// without conditional GET does: after 60 days it is polled at
+// max_interval, saying for how long it has been quiet.
+func TestRefreshQuietBehind304(t *testing.T) {
+	up := newUpstream(t)
+	h := newHarness(t, feed.Source{Name: "hourly", URL: up.URL + "/hourly.xml"})
+	start := h.now
+	up.handle("/hourly.xml", feedHandler(`"h1"`, spacedRSS(21, time.Hour, start.Add(-30*time.Minute), "")))
+	if res := h.pass(t, false)["hourly"]; res.Err != nil || res.NotModified || res.New != 21 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	if s := h.source(t, "hourly"); s.PollInterval != time.Hour {
+		t.Fatalf("first poll: every %v (%s), want 1h", s.PollInterval, s.PollReason)
+	}
+	end := start.Add(60 * 24 * time.Hour)
+	polls := 0
+	for s := h.source(t, "hourly"); !s.NextFetch.After(end); s = h.source(t, "hourly") {
+		if polls++; polls > 200 {
+			t.Fatalf("%d polls by %v: still every %v (%s)", polls, h.now.Sub(start), s.PollInterval, s.PollReason)
+		}
+		h.now = s.NextFetch
+		if res := h.pass(t, false)["hourly"]; res.Err != nil || !res.NotModified {
+			t.Fatalf("poll %d at %v: %+v, want a 304", polls, h.now.Sub(start), res)
+		}
+	}
+	s := h.source(t, "hourly")
+	if s.PollInterval != 24*time.Hour || !strings.HasPrefix(s.PollReason, "quiet for ") ||
+		!strings.HasSuffix(s.PollReason, "published ~every 1h; max_interval") {
+		t.Errorf("after 60 days of 304s: every %v (%s), want 24h, quiet for …; max_interval", s.PollInterval, s.PollReason)
+	}
+	if next := s.NextFetch.Sub(h.now); next < 24*time.Hour*9/10 {
+		t.Errorf("next poll in %v, want about 24h", next)
+	}
+	t.Logf("%d polls in 60 days; last reason %q", polls, s.PollReason)
 }
 
 // BenchmarkChoosePoll is what choosing costs per fetched feed of 50 items:

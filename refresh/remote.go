@@ -26,7 +26,8 @@ type Refresher struct {
 	Ingester *Ingester
 	Client   *fetch.Client // for config-file sources, which are trusted
 	// Untrusted fetches sources added through the admin API; it refuses
-	// private and loopback addresses unless the config allows them.
+	// private and loopback addresses unless the config allows them. It also
+	// fetches what any remote document links to (linkClient).
 	Untrusted   *fetch.Client
 	Concurrency int
 	Log         *slog.Logger
@@ -321,14 +322,14 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 		// A 304 may omit validators; keep the ones that earned it.
 		state.ETag, state.LastModified = cmp.Or(resp.ETag, s.ETag), cmp.Or(resp.LastModified, s.LastModified)
 		var every time.Duration
-		every, state.Poll = r.notModifiedPoll(s, resp.Cache)
+		every, state.Poll = r.notModifiedPoll(s, resp.Cache, now)
 		state.NextFetch = now.Add(jitter(every))
 		err := r.write(ctx, func() error { return r.Ingester.DB.SaveFetchState(ctx, s.Name, state) })
 		if err != nil {
 			return r.failed(ctx, s, now, res, err)
 		}
 		if r.fullContentOn(s.Name) {
-			r.fullContent(ctx, s.Name, client, nil) // pages a stop left unfetched
+			r.fullContent(ctx, s.Name, nil) // pages a stop left unfetched
 		}
 		return res
 	}
@@ -356,10 +357,10 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	}
 	res.Empty = doc.Empty
 	if r.fullContentOn(s.Name) {
-		r.fullContent(ctx, s.Name, client, doc.Items)
+		r.fullContent(ctx, s.Name, doc.Items)
 	}
 	if r.WebSub != nil && scrape == nil {
-		r.notice(ctx, s, client, resp.Body)
+		r.notice(ctx, s, resp.Body)
 	}
 	return res
 }
@@ -374,6 +375,22 @@ func (r *Refresher) clientFor(s store.SourceInfo) (*fetch.Client, error) {
 	}
 	if r.Untrusted == nil {
 		return nil, fmt.Errorf("no client for sources of origin %q", s.Origin)
+	}
+	return r.Untrusted, nil
+}
+
+// errNoLinkClient: without Untrusted, nothing a document links to is fetched.
+var errNoLinkClient = errors.New("no client for URLs from remote documents (Refresher.Untrusted)")
+
+// linkClient is the client for URLs that a remote document names, not the
+// operator: full_content pages (and their sites' robots.txt) and WebSub
+// hubs. Whatever the source's origin they get Untrusted, which refuses
+// private, loopback and link-local addresses unless refresh.allow_private
+// is true: trusting a feed's URL is not trusting every link a hijacked
+// feed can carry (http://169.254.169.254/… fetched and published).
+func (r *Refresher) linkClient() (*fetch.Client, error) {
+	if r.Untrusted == nil {
+		return nil, errNoLinkClient
 	}
 	return r.Untrusted, nil
 }

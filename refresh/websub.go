@@ -46,6 +46,10 @@ const (
 	deniedWait = 24 * time.Hour
 	// retryBase and retryMax bound the back-off after failed requests.
 	retryBase, retryMax = time.Hour, 24 * time.Hour
+	// maxLease caps the lease a hub grants, and minRenew is the soonest a
+	// renewal is sent after a verification, however short the lease.
+	maxLease = 365 * 24 * time.Hour
+	minRenew = time.Hour
 )
 
 // CallbackPath is where the callback is served; the token follows it.
@@ -96,7 +100,7 @@ func (w *WebSub) lease() time.Duration {
 // a hub and itself, and has no subscription there yet, is subscribed to;
 // one already subscribed is left to RenewWebSub. Feeds without a hub cost
 // one byte search.
-func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, client *fetch.Client, doc []byte) {
+func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, doc []byte) {
 	hub, self := fetch.FeedHub(doc)
 	if hub == "" {
 		return
@@ -110,14 +114,15 @@ func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, client *fetc
 		return
 	}
 	token, secret := randomHex(16), randomHex(32)
-	r.subscribe(ctx, client, store.Subscription{Source: s.Name, Token: token, Secret: secret, Hub: hub, Topic: self})
+	r.subscribe(ctx, store.Subscription{Source: s.Name, Token: token, Secret: secret, Hub: hub, Topic: self})
 }
 
 // subscribe asks sub's hub for a subscription (new, renewed or retried):
 // it stores the request as pending first, since a hub may verify it
 // before it answers, then records a refusal as failed, to be retried
-// with back-off.
-func (r *Refresher) subscribe(ctx context.Context, client *fetch.Client, sub store.Subscription) {
+// with back-off. The hub is the feed's word, not the operator's: it is
+// asked with linkClient, which refuses private addresses.
+func (r *Refresher) subscribe(ctx context.Context, sub store.Subscription) {
 	now := r.now()
 	pending := sub
 	pending.State, pending.Requested, pending.RenewAt = store.SubPending, now, now.Add(verifyWait)
@@ -132,7 +137,10 @@ func (r *Refresher) subscribe(ctx context.Context, client *fetch.Client, sub sto
 		"hub.secret":        {sub.Secret},
 		"hub.lease_seconds": {strconv.Itoa(int(r.WebSub.lease().Seconds()))},
 	}
-	err := client.Post(ctx, sub.Hub, form)
+	client, err := r.linkClient()
+	if err == nil {
+		err = client.Post(ctx, sub.Hub, form)
+	}
 	switch {
 	case err == nil:
 		r.logger().InfoContext(ctx, "websub subscribe requested", "source", sub.Source, "hub", sub.Hub)
@@ -169,15 +177,11 @@ func (r *Refresher) RenewWebSub(ctx context.Context) error {
 		if len(srcs) == 0 || srcs[0].Disabled {
 			continue
 		}
-		client, err := r.clientFor(srcs[0])
-		if err != nil {
-			continue
-		}
 		if sub.State == store.SubPending {
 			sub.Failures++
 			sub.Error = "the hub did not verify the request"
 		}
-		r.subscribe(ctx, client, sub)
+		r.subscribe(ctx, sub)
 	}
 	return nil
 }
@@ -219,10 +223,11 @@ func (r *Refresher) VerifyWebSub(ctx context.Context, token string, q url.Values
 	}
 	lease := r.WebSub.lease()
 	if n, err := strconv.Atoi(q.Get("hub.lease_seconds")); err == nil && n > 0 {
-		lease = time.Duration(n) * time.Second
+		// Capped before it becomes a Duration, which a huge lease overflows.
+		lease = time.Duration(min(n, int(maxLease/time.Second))) * time.Second
 	}
 	sub.State, sub.Error, sub.Failures = store.SubActive, "", 0
-	sub.LeaseEnd, sub.RenewAt = now.Add(lease), now.Add(lease-lease/5)
+	sub.LeaseEnd, sub.RenewAt = now.Add(lease), now.Add(max(lease-lease/5, minRenew))
 	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, *sub) }); err != nil {
 		return "", err
 	}
@@ -272,11 +277,7 @@ func (r *Refresher) PushWebSub(ctx context.Context, token string, body []byte, c
 		return res, err
 	}
 	if r.fullContentOn(sub.Source) {
-		if srcs, err := r.Ingester.DB.FetchList(ctx, store.FetchFilter{Names: []string{sub.Source}}); err == nil && len(srcs) == 1 {
-			if client, err := r.clientFor(srcs[0]); err == nil {
-				r.fullContent(ctx, sub.Source, client, b.Items)
-			}
-		}
+		r.fullContent(ctx, sub.Source, b.Items)
 	}
 	r.logger().InfoContext(ctx, "websub push", "source", sub.Source, "new", res.New, "updated", res.Updated)
 	return res, nil

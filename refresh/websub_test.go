@@ -49,7 +49,7 @@ func newTestHub(t *testing.T) *testHub {
 			http.Error(w, "hub is down", http.StatusInternalServerError)
 			return
 		}
-		ok := verify(r.PostForm, "600")
+		ok := verify(r.PostForm, testLease)
 		h.mu.Lock()
 		h.verified = append(h.verified, ok)
 		h.mu.Unlock()
@@ -58,6 +58,9 @@ func newTestHub(t *testing.T) *testHub {
 	t.Cleanup(h.srv.Close)
 	return h
 }
+
+// testLease is the lease, in seconds, testHub grants: a day.
+const testLease = "86400"
 
 // verify does the hub's verification of intent and reports whether the
 // subscriber echoed the challenge.
@@ -162,6 +165,7 @@ func TestWebSubSubscribePushRenew(t *testing.T) {
 	defer feedSrv.Close()
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL})
+	h.allowPrivate() // the hub is on loopback
 	cb := callbackServer(t, h.r)
 	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
 
@@ -180,8 +184,8 @@ func TestWebSubSubscribePushRenew(t *testing.T) {
 		t.Fatal("the callback did not echo the hub's challenge")
 	}
 	sub, err := h.db.Subscription(t.Context(), "pushy")
-	if err != nil || sub.State != store.SubActive || !sub.LeaseEnd.Equal(h.now.Add(600*time.Second)) {
-		t.Fatalf("subscription %+v, %v; want active until now+600s", sub, err)
+	if err != nil || sub.State != store.SubActive || !sub.LeaseEnd.Equal(h.now.Add(24*time.Hour)) {
+		t.Fatalf("subscription %+v, %v; want active until now+24h", sub, err)
 	}
 	// A second poll asks nothing more of the hub.
 	h.pass(t, true)
@@ -218,11 +222,11 @@ func TestWebSubSubscribePushRenew(t *testing.T) {
 
 	// No renewal before four fifths of the lease; then one, with the
 	// same callback and secret, which the hub verifies again.
-	h.now = h.now.Add(7 * time.Minute)
+	h.now = h.now.Add(19 * time.Hour)
 	if err := h.r.RenewWebSub(t.Context()); err != nil || hub.count() != 1 {
 		t.Fatalf("renewed early: %d requests, %v", hub.count(), err)
 	}
-	h.now = h.now.Add(2 * time.Minute)
+	h.now = h.now.Add(13 * time.Minute)
 	if err := h.r.RenewWebSub(t.Context()); err != nil || hub.count() != 2 {
 		t.Fatalf("renewal: %d requests, %v", hub.count(), err)
 	}
@@ -231,7 +235,7 @@ func TestWebSubSubscribePushRenew(t *testing.T) {
 		t.Errorf("renewal %v, verified %v", renew, hub.verified)
 	}
 	sub, _ = h.db.Subscription(t.Context(), "pushy")
-	if sub.State != store.SubActive || !sub.LeaseEnd.Equal(h.now.Add(600*time.Second)) {
+	if sub.State != store.SubActive || !sub.LeaseEnd.Equal(h.now.Add(24*time.Hour)) {
 		t.Errorf("after renewal %+v", sub)
 	}
 
@@ -261,6 +265,7 @@ func TestWebSubHubDownKeepsPolling(t *testing.T) {
 	defer feedSrv.Close()
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL})
+	h.allowPrivate() // the hub is on loopback
 	cb := callbackServer(t, h.r)
 	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
 
@@ -293,6 +298,70 @@ func TestWebSubHubDownKeepsPolling(t *testing.T) {
 	}
 	if got := hub.count() - before; got < 1 {
 		t.Errorf("no retry after the back-off")
+	}
+}
+
+// TestWebSubRefusesPrivateHub: a hub is the feed's word, not the
+// operator's: without allow_private one on a loopback address is not
+// asked, and the subscription fails saying why; polling goes on.
+func TestWebSubRefusesPrivateHub(t *testing.T) {
+	hub := newTestHub(t)
+	var feedURL string
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, hubFeed(feedURL, hub.srv.URL, "one"))
+	}))
+	defer feedSrv.Close()
+	feedURL = feedSrv.URL + "/feed"
+	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL})
+	h.r.WebSub = &WebSub{Callback: "https://feeds.example.org" + CallbackPath}
+	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
+		t.Fatalf("poll: %+v", res)
+	}
+	if n := hub.count(); n != 0 {
+		t.Errorf("the loopback hub got %d requests, want none", n)
+	}
+	sub, err := h.db.Subscription(t.Context(), "pushy")
+	if err != nil || sub.State != store.SubFailed || !strings.Contains(sub.Error, "private") {
+		t.Errorf("subscription %+v, %v; want failed as private", sub, err)
+	}
+}
+
+// TestWebSubLeaseBounds: a hub's huge hub.lease_seconds is capped at a
+// year (not overflowed into a lease that ended in the past, renewed every
+// minute), and a tiny one is renewed an hour on, not at once.
+func TestWebSubLeaseBounds(t *testing.T) {
+	h := newHarness(t, feed.Source{Name: "pushy", URL: "https://pushy.example/feed"})
+	h.r.WebSub = &WebSub{Callback: "https://feeds.example.org" + CallbackPath}
+	for _, c := range []struct {
+		lease           string
+		leaseEnd, renew time.Duration
+	}{
+		{"10000000000", maxLease, maxLease - maxLease/5},
+		{"9223372036854775807", maxLease, maxLease - maxLease/5},
+		{"1", time.Second, time.Hour},
+		{"600", 10 * time.Minute, time.Hour},
+		{"86400", 24 * time.Hour, 24*time.Hour - 24*time.Hour/5},
+	} {
+		sub := store.Subscription{Source: "pushy", Token: "tok", Secret: "s", Hub: "https://hub.example/",
+			Topic: "https://pushy.example/feed", State: store.SubPending, Requested: h.now, RenewAt: h.now.Add(time.Hour)}
+		if err := h.db.SaveSubscription(t.Context(), sub); err != nil {
+			t.Fatal(err)
+		}
+		q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {sub.Topic}, "hub.challenge": {"c"}, "hub.lease_seconds": {c.lease}}
+		if got, err := h.r.VerifyWebSub(t.Context(), "tok", q); err != nil || got != "c" {
+			t.Fatalf("lease %s: verification %q, %v", c.lease, got, err)
+		}
+		got, err := h.db.Subscription(t.Context(), "pushy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.LeaseEnd.Equal(h.now.Add(c.leaseEnd)) || !got.RenewAt.Equal(h.now.Add(c.renew)) {
+			t.Errorf("lease %s: lease end %v, renew at %v; want %v and %v", c.lease,
+				got.LeaseEnd, got.RenewAt, h.now.Add(c.leaseEnd), h.now.Add(c.renew))
+		}
+		if due, err := h.db.SubscriptionsDue(t.Context(), h.now.Add(59*time.Minute)); err != nil || len(due) != 0 {
+			t.Errorf("lease %s: due within the hour: %+v, %v", c.lease, due, err)
+		}
 	}
 }
 

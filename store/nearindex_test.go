@@ -152,10 +152,13 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0014 takes a database back to what migration 0014 found (0013
-// replays as it is).
-var undo0014 = []string{`DROP INDEX item_pages_source`, `ALTER TABLE item_pages DROP COLUMN feed_hash`,
-	`ALTER TABLE item_pages DROP COLUMN text`, `ALTER TABLE item_pages DROP COLUMN content`}
+// undo0015 takes a database back to what migration 0015 found.
+var undo0015 = []string{`ALTER TABLE sources DROP COLUMN poll_gap`, `ALTER TABLE sources DROP COLUMN poll_newest`}
+
+// undo0014 takes a database back to what migration 0014 found (and
+// undoes 0015 first; 0013 replays as it is).
+var undo0014 = append(slices.Clone(undo0015), `DROP INDEX item_pages_source`, `ALTER TABLE item_pages DROP COLUMN feed_hash`,
+	`ALTER TABLE item_pages DROP COLUMN text`, `ALTER TABLE item_pages DROP COLUMN content`)
 
 // undo0012 takes a database back to what migration 0012 found (and
 // undoes 0014 first).

@@ -15,6 +15,10 @@ type Page struct {
 	ETag, LastModified string
 	// Err is why the item keeps its summary; "" when the page was read.
 	Err string
+	// Transient marks an Err that may pass (a timeout, a 5xx, robots.txt
+	// unreachable): the error is recorded on the source, but the item is
+	// not marked as fetched, so PagesDue lists it again.
+	Transient bool
 	// Content and Text are the article extracted from the page (or, after
 	// a 304, the one kept from the last fetch); empty leaves the item as
 	// it is.
@@ -24,11 +28,12 @@ type Page struct {
 // SavePages records the pages fetched for items of source, in one
 // transaction: each item is marked as fetched, with the article and the
 // hash of the feed's copy (so no later refresh fetches it again until its
-// entry is edited), an extracted article replaces the item's content, and
-// the source's last page error is set. A replaced item gets new
-// fingerprints, topics and search terms, as an edit does; the feed's copy
-// (its sighting hash) stays, so the next refresh does not take the summary
-// for an edit. Items deleted meanwhile are skipped.
+// entry is edited), unless its page failed Transient; an extracted
+// article replaces the item's content, and the source's last page error
+// is set. A replaced item gets new fingerprints, topics and search terms,
+// as an edit does; the feed's copy (its sighting hash) stays, so the next
+// refresh does not take the summary for an edit. Items deleted meanwhile
+// are skipped.
 func (d *DB) SavePages(ctx context.Context, source string, pages []Page, opt IngestOptions) error {
 	if len(pages) == 0 {
 		return nil
@@ -79,6 +84,9 @@ func (g *ingester) savePage(ctx context.Context, src int64, p Page) (bool, error
 	}
 	if err != nil {
 		return false, err
+	}
+	if p.Transient {
+		return true, nil // no row: the page is still due
 	}
 	if p.Content != "" {
 		// The feed's text becomes the summary the article is published with.

@@ -26,10 +26,15 @@ type FetchState struct {
 	Poll *Poll
 }
 
-// Poll is a source's chosen poll interval and the reason for it.
+// Poll is a source's chosen poll interval and the reason for it, with
+// what the last parsed document said of its pace: the newest item date
+// and the median gap between item dates (zero when unknown). A 304 keeps
+// these, and tells from them a source gone quiet.
 type Poll struct {
 	Interval time.Duration
 	Reason   string
+	Newest   time.Time
+	Gap      time.Duration
 }
 
 // Origins of a source.
@@ -46,9 +51,13 @@ type SourceInfo struct {
 	Items  int
 
 	// PollInterval is the interval chosen for the next poll and PollReason
-	// why (e.g. "publishes every ~6h", "Cache-Control max-age").
+	// why (e.g. "publishes every ~6h", "Cache-Control max-age"); PollNewest
+	// and PollGap are the newest item date and the median gap between
+	// item dates that the last parsed document had (see Poll).
 	PollInterval time.Duration
 	PollReason   string
+	PollNewest   time.Time
+	PollGap      time.Duration
 	// PageError is the last failure fetching or extracting an item's page
 	// for a full_content source ("" when the last page worked); PageFailures
 	// counts items that kept their summary for that reason.
@@ -80,9 +89,11 @@ func saveFetchState(ctx context.Context, tx *sql.Tx, id int64, f *FetchState) er
 		url = CASE WHEN ?1 <> '' THEN ?1 ELSE url END,
 		etag = ?2, last_modified = ?3, last_status = ?4, last_error = ?5, failures = ?6,
 		next_fetch = ?7, disabled = ?8, last_fetch = ?9,
-		poll_interval = coalesce(?11, poll_interval), poll_reason = coalesce(?12, poll_reason) WHERE id = ?10`,
+		poll_interval = coalesce(?11, poll_interval), poll_reason = coalesce(?12, poll_reason),
+		poll_newest = coalesce(?13, poll_newest), poll_gap = coalesce(?14, poll_gap) WHERE id = ?10`,
 		f.MovedTo, f.ETag, f.LastModified, f.Status, f.Error, f.Failures,
-		unix(f.NextFetch), f.Disabled, unix(f.Fetched), id, pollSeconds(f.Poll), pollReason(f.Poll))
+		unix(f.NextFetch), f.Disabled, unix(f.Fetched), id, pollSeconds(f.Poll), pollReason(f.Poll),
+		pollNewest(f.Poll), pollGap(f.Poll))
 	if err != nil {
 		return err
 	}
@@ -102,6 +113,20 @@ func pollReason(p *Poll) any {
 		return nil
 	}
 	return p.Reason
+}
+
+func pollNewest(p *Poll) any {
+	if p == nil {
+		return nil
+	}
+	return unix(p.Newest)
+}
+
+func pollGap(p *Poll) any {
+	if p == nil {
+		return nil
+	}
+	return int64(p.Gap / time.Second)
 }
 
 func unix(t time.Time) int64 {
@@ -142,7 +167,7 @@ func (d *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 // sourceColumns are what querySources reads of a source (aliased s).
 const sourceColumns = `s.name, s.url, s.path, s.etag, s.last_modified, s.last_status,
 	s.last_error, s.failures, s.next_fetch, s.disabled, s.last_fetch, s.origin,
-	s.poll_interval, s.poll_reason`
+	s.poll_interval, s.poll_reason, s.poll_newest, s.poll_gap`
 
 // querySources runs q, which selects sourceColumns and, withItems, an
 // item count after them.
@@ -155,9 +180,9 @@ func (d *DB) querySources(ctx context.Context, q string, withItems bool, args ..
 	var out []SourceInfo
 	for rows.Next() {
 		var s SourceInfo
-		var next, last, poll int64
+		var next, last, poll, newest, gap int64
 		dest := []any{&s.Name, &s.URL, &s.Path, &s.ETag, &s.LastModified, &s.Status, &s.Error,
-			&s.Failures, &next, &s.Disabled, &last, &s.Origin, &poll, &s.PollReason}
+			&s.Failures, &next, &s.Disabled, &last, &s.Origin, &poll, &s.PollReason, &newest, &gap}
 		if withItems {
 			dest = append(dest, &s.Items)
 		}
@@ -166,6 +191,7 @@ func (d *DB) querySources(ctx context.Context, q string, withItems bool, args ..
 		}
 		s.NextFetch, s.Fetched = fromUnix(next), fromUnix(last)
 		s.PollInterval = time.Duration(poll) * time.Second
+		s.PollNewest, s.PollGap = fromUnix(newest), time.Duration(gap)*time.Second
 		out = append(out, s)
 	}
 	return out, rows.Err()

@@ -160,8 +160,9 @@ func TestWebSubEndToEnd(t *testing.T) {
 	feedURL = up + "/wire.atom"
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "token"), []byte("tok-ws\n"), 0o600)
-	// writeConfig's base_url, http://feeds.example.org, is public.
-	cfg := writeConfig(t, dir, "admin_token_file: token\nsources:\n  - name: wire\n    url: "+feedURL+"\n")
+	// writeConfig's base_url, http://feeds.example.org, is public. The hub
+	// a feed names is asked only at a public address unless allow_private.
+	cfg := writeConfig(t, dir, "admin_token_file: token\nrefresh: {allow_private: true}\nsources:\n  - name: wire\n    url: "+feedURL+"\n")
 	var logs syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
