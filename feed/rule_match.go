@@ -266,7 +266,7 @@ func ruleWords(text string) []word {
 	var ws []word
 	forEachWord(s, func(i, j int) {
 		w := word{folded: string(appendLower(nil, s[i:j]))}
-		if isAcronym(s[i:j]) {
+		if IsAcronym(s[i:j]) {
 			w.exact = s[i:j]
 		}
 		ws = append(ws, w)
@@ -274,7 +274,9 @@ func ruleWords(text string) []word {
 	return ws
 }
 
-func isAcronym(w string) bool {
+// IsAcronym reports whether w is a 2–4 letter ALL-CAPS word, which a
+// rule matches as written rather than case-folded.
+func IsAcronym(w string) bool {
 	n := utf8.RuneCountInString(w)
 	if n < 2 || n > 4 {
 		return false

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// pageAccept asks for the article's HTML page.
-const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+// htmlAccept asks for an HTML page (an article, a scrape listing).
+const htmlAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 // Page gets an item's web page for a full_content source: the same
 // limits, redirects and conditional request as Fetch, no autodiscovery,
@@ -34,7 +34,7 @@ func (c *Client) Page(ctx context.Context, r Request) (*Response, error) {
 	if !rules.Allowed(path) {
 		return nil, &Error{Kind: KindPermanent, URL: u.Redacted(), Err: ErrRobots}
 	}
-	r.Accept = pageAccept
+	r.Accept = htmlAccept
 	return c.get(ctx, r)
 }
 

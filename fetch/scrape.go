@@ -16,14 +16,11 @@ import (
 	"github.com/topicfeed/topicfeed/feed"
 )
 
-// listingAccept asks for a scrape source's HTML listing page.
-const listingAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
-
 // Listing gets a scrape source's page: Fetch's conditional GET, limits
 // and redirects, without autodiscovery, since the page itself is the
 // source. Errors are *Error.
 func (c *Client) Listing(ctx context.Context, r Request) (*Response, error) {
-	r.Accept = listingAccept
+	r.Accept = htmlAccept
 	return c.get(ctx, r)
 }
 

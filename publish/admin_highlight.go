@@ -3,8 +3,6 @@ package publish
 import (
 	"html/template"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/topicfeed/topicfeed/feed"
 )
@@ -74,22 +72,8 @@ func forWords(s string, fn func(i, j int)) {
 	}
 }
 
-// acronym is a 2–4 letter ALL-CAPS rule word, matched as written.
-func acronym(w string) bool {
-	n := utf8.RuneCountInString(w)
-	if n < 2 || n > 4 {
-		return false
-	}
-	for _, r := range w {
-		if !unicode.IsUpper(r) {
-			return false
-		}
-	}
-	return true
-}
-
 func wordMatches(rule, text string) bool {
-	if acronym(rule) {
+	if feed.IsAcronym(rule) {
 		return rule == text
 	}
 	return feed.Fold(rule) == feed.Fold(text)

@@ -87,15 +87,25 @@ func ruleString(r *feed.Rule) string {
 	return r.String()
 }
 
-func (p *Publisher) servePlayground(w http.ResponseWriter, r *http.Request, s session) {
+// draftResult reads the draft rule a request asks about and tries it;
+// false when it has answered the request itself (unknown topic, failure).
+func (p *Publisher) draftResult(w http.ResponseWriter, r *http.Request) (draft, playgroundResult, bool) {
 	d, ok := p.readDraft(r)
 	if !ok {
 		http.Error(w, "unknown topic "+strconv.Quote(short(r.URL.Query().Get("topic"), maxNameQuote)), http.StatusNotFound)
-		return
+		return d, playgroundResult{}, false
 	}
 	res, err := p.tryRule(r, d)
 	if err != nil {
 		p.fail(w, r, err)
+		return d, res, false
+	}
+	return d, res, true
+}
+
+func (p *Publisher) servePlayground(w http.ResponseWriter, r *http.Request, s session) {
+	d, res, ok := p.draftResult(w, r)
+	if !ok {
 		return
 	}
 	// The form shows the rule back, but no more of it than a rule may
@@ -119,14 +129,8 @@ func (p *Publisher) servePlayground(w http.ResponseWriter, r *http.Request, s se
 // servePlaygroundResults is the results part alone, for the page's
 // script to swap in as the editor types.
 func (p *Publisher) servePlaygroundResults(w http.ResponseWriter, r *http.Request, s session) {
-	d, ok := p.readDraft(r)
+	d, res, ok := p.draftResult(w, r)
 	if !ok {
-		http.Error(w, "unknown topic "+strconv.Quote(short(r.URL.Query().Get("topic"), maxNameQuote)), http.StatusNotFound)
-		return
-	}
-	res, err := p.tryRule(r, d)
-	if err != nil {
-		p.fail(w, r, err)
 		return
 	}
 	var buf strings.Builder
