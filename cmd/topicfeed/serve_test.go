@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -81,14 +82,8 @@ func TestServeDaemon(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "token"), []byte("  tok-123\n"), 0o600)
 	cfg := writeConfig(t, dir, "admin_token_file: token\nsources:\n  - name: up\n    url: "+up+"/feed.xml\n")
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, &logs)
-	}()
-	base := waitAddr(t, &logs)
+	logs, stop := serveInProcess(t, cfg)
+	base := waitAddr(t, logs)
 
 	waitFor(t, "first fetch stored", func() bool {
 		_, body := get(t, base+"/topics/harbour.rss")
@@ -123,10 +118,7 @@ func TestServeDaemon(t *testing.T) {
 			strings.Contains(body, "topicfeed_refresh_duration_seconds_count 2") &&
 			strings.Contains(body, "go_goroutines")
 	})
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Errorf("serve exit %d after stop, want 0\n%s", code, logs.String())
-	}
+	stop()
 	if !strings.Contains(logs.String(), `"msg":"http","method":"GET","path":"/healthz","status":200`) {
 		t.Errorf("no access log line for /healthz:\n%s", logs.String())
 	}
@@ -144,6 +136,29 @@ func TestServeBadToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveInProcess runs `serve -config cfg`, logging JSON, in this process.
+// stop ends it and fails the test unless it exits 0; the test's end
+// stops it too.
+func serveInProcess(t *testing.T, cfg string) (*syncBuffer, func()) {
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() {
+		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, logs)
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if code := <-exit; code != 0 {
+				t.Errorf("serve exit %d after stop, want 0\n%s", code, logs.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return logs, stop
 }
 
 // newLoopbackServer serves h on 127.0.0.1 and returns its base URL.
@@ -188,14 +203,8 @@ func TestServeRuleSaveKeepsWorkers(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "terminal.txt"), []byte(article), 0o644)
 	os.WriteFile(filepath.Join(dir, "token"), []byte("tok-123\n"), 0o600)
 	cfg := writeConfig(t, dir, "admin_token_file: token\nsources:\n  - name: desk\n    path: in\n")
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, &logs)
-	}()
-	base := waitAddr(t, &logs)
+	logs, stop := serveInProcess(t, cfg)
+	base := waitAddr(t, logs)
 	waitFor(t, "the folder ingested", func() bool {
 		_, body := get(t, base+"/topics/harbour.json")
 		return strings.Contains(body, "Harbour Terminal Approved")
@@ -219,8 +228,5 @@ func TestServeRuleSaveKeepsWorkers(t *testing.T) {
 	if got := ingests() - before; got != 1 {
 		t.Errorf("%d folder ingests after the save, want 1 (the new file only):\n%s", got, logs.String())
 	}
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Errorf("serve exit %d", code)
-	}
+	stop()
 }

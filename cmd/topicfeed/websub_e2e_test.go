@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -163,14 +162,8 @@ func TestWebSubEndToEnd(t *testing.T) {
 	// writeConfig's base_url, http://feeds.example.org, is public. The hub
 	// a feed names is asked only at a public address unless allow_private.
 	cfg := writeConfig(t, dir, "admin_token_file: token\nrefresh: {allow_private: true}\nsources:\n  - name: wire\n    url: "+feedURL+"\n")
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, &logs)
-	}()
-	base := waitAddr(t, &logs)
+	logs, stop := serveInProcess(t, cfg)
+	base := waitAddr(t, logs)
 	hub.daemon <- base
 
 	sub := hub.next(t)
@@ -247,10 +240,7 @@ func TestWebSubEndToEnd(t *testing.T) {
 	if !strings.Contains(srcs, "last push") {
 		t.Errorf("/api/sources does not show the push:\n%s", srcs)
 	}
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Errorf("serve exit %d after stop, want 0\n%s", code, logs.String())
-	}
+	stop()
 }
 
 // TestWebSubNotPublic: with a base_url a hub could not reach, serve polls
@@ -272,14 +262,8 @@ func TestWebSubNotPublic(t *testing.T) {
 	cfg := filepath.Join(dir, "topicfeed.yaml")
 	os.WriteFile(cfg, []byte("database: tf.db\nlisten: 127.0.0.1:0\nbase_url: http://news.example\n"+
 		"retention: {max_age: 36500d}\nsources:\n  - name: wire\n    url: "+feedURL+"\n"), 0o644)
-	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	exit := make(chan int, 1)
-	go func() {
-		exit <- Main(ctx, []string{"serve", "-config", cfg, "-log-format", "json"}, nil, io.Discard, &logs)
-	}()
-	base := waitAddr(t, &logs)
+	logs, stop := serveInProcess(t, cfg)
+	base := waitAddr(t, logs)
 	// The fetch metric is counted after the whole of the source's
 	// refresh, the hub lookup included.
 	waitFor(t, "the first poll counted", func() bool {
@@ -297,8 +281,5 @@ func TestWebSubNotPublic(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("callback with a private base_url: %d, want 404", resp.StatusCode)
 	}
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Errorf("serve exit %d after stop, want 0\n%s", code, logs.String())
-	}
+	stop()
 }
