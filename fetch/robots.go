@@ -38,7 +38,10 @@ type robotsEntry struct {
 }
 
 // robotsFor returns the rules of u's site, fetching its robots.txt once
-// per robotsTTL; concurrent callers share one fetch.
+// per robotsTTL; concurrent callers share one fetch. The shared fetch runs
+// under a context detached from every caller (bounded by the client's
+// timeout, and keeping their values), so one caller that gives up does not
+// fail the others; each caller stops waiting when its own ctx ends.
 func (c *Client) robotsFor(ctx context.Context, u *url.URL) (*Robots, error) {
 	key := u.Scheme + "://" + strings.ToLower(u.Host)
 	rc := &c.robots
@@ -60,20 +63,16 @@ func (c *Client) robotsFor(ctx context.Context, u *url.URL) (*Robots, error) {
 	if e == nil {
 		e = &robotsEntry{ready: make(chan struct{})}
 		rc.hosts[key] = e
-		rc.mu.Unlock()
-		e.rules, e.err = c.fetchRobots(ctx, key+"/robots.txt")
-		switch {
-		case ctx.Err() != nil:
-			e.expires = now // the caller gave up, not the site: ask again next time
-		case e.err != nil:
-			e.expires = now.Add(robotsErrorTTL)
-		default:
+		go func(ctx context.Context) {
+			e.rules, e.err = c.fetchRobots(ctx, key+"/robots.txt")
 			e.expires = now.Add(robotsTTL)
-		}
-		close(e.ready)
-	} else {
-		rc.mu.Unlock()
+			if e.err != nil {
+				e.expires = now.Add(robotsErrorTTL)
+			}
+			close(e.ready)
+		}(context.WithoutCancel(ctx))
 	}
+	rc.mu.Unlock()
 	select {
 	case <-e.ready:
 		return e.rules, e.err

@@ -1,12 +1,15 @@
 package fetch
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestParseRobots(t *testing.T) {
@@ -118,6 +121,72 @@ func TestPageHonoursRobots(t *testing.T) {
 	}
 	if robots.Load() != 1 || pages.Load() != 2 {
 		t.Errorf("robots.txt fetched %d times, pages %d; want 1 and 2", robots.Load(), pages.Load())
+	}
+}
+
+// TestRobotsSharedFetchOutlivesCaller: the robots.txt fetch two callers
+// share does not end with the caller that started it. The first is
+// cancelled while the server holds robots.txt back; it stops waiting at
+// once, and the second still gets the rules once the server answers. The
+// clock stands still, so a result cached from the cancelled fetch would
+// be served to the second caller.
+func TestRobotsSharedFetchOutlivesCaller(t *testing.T) {
+	asked := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var robots atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			robots.Add(1)
+			asked <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			fmt.Fprint(w, "User-agent: *\nDisallow: /no/\n")
+			return
+		}
+		fmt.Fprint(w, "<html><body><p>hi</p></body></html>")
+	}))
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	c := NewClient(Options{AllowPrivate: true})
+	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return at }
+
+	ctx, cancel := context.WithCancel(t.Context())
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Page(ctx, Request{URL: srv.URL + "/yes/1"})
+		first <- err
+	}()
+	<-asked // the shared fetch is under way, held by the server
+	second := make(chan error, 2)
+	go func() {
+		_, err := c.Page(t.Context(), Request{URL: srv.URL + "/yes/2"})
+		second <- err
+		_, err = c.Page(t.Context(), Request{URL: srv.URL + "/no/2"})
+		second <- err
+	}()
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-second; err != nil {
+		t.Fatalf("second caller: %v, want the page", err)
+	}
+	if err := <-second; !errors.Is(err, ErrRobots) {
+		t.Fatalf("second caller, disallowed page: %v, want the rules applied", err)
+	}
+	if n := robots.Load(); n != 1 {
+		t.Errorf("robots.txt fetched %d times, want once", n)
 	}
 }
 

@@ -74,6 +74,15 @@ type Refresher struct {
 	// scrapes holds the selectors of scrape sources by name (scrape.go).
 	scrapesOnce sync.Once
 	scrapes     map[string]*feed.Scrape
+
+	// Background page passes of pushed items (websub.go): life is the
+	// context RunWebSub runs under (nil when it does not), passes counts
+	// those running, and pagePass has a source while one runs for it,
+	// true when another is to follow it.
+	bgMu     sync.Mutex
+	life     context.Context
+	passes   sync.WaitGroup
+	pagePass map[string]bool
 }
 
 // inFlightPerSlot is how many sources per fetch slot may be between their

@@ -161,6 +161,10 @@ func (r *Refresher) subscribe(ctx context.Context, sub store.Subscription) {
 // its end (renewed at four fifths of it), a failed or denied request
 // whose wait is over, a request the hub never verified. The same token
 // and secret are kept, so the hub renews rather than adds a subscription.
+// A due subscription of a disabled source (a 410) is given up instead:
+// the hub is asked to stop (hub.mode=unsubscribe, best effort) and the
+// subscription deleted, so it is not looked at again; a source enabled
+// again subscribes anew on its next poll.
 func (r *Refresher) RenewWebSub(ctx context.Context) error {
 	if r.WebSub == nil {
 		return nil
@@ -170,14 +174,14 @@ func (r *Refresher) RenewWebSub(ctx context.Context) error {
 		return err
 	}
 	for _, sub := range due {
-		srcs, err := r.Ingester.DB.FetchList(ctx, store.FetchFilter{Names: []string{sub.Source}})
-		if err != nil {
-			return err
+		if ctx.Err() != nil {
+			return nil
 		}
-		if len(srcs) == 0 || srcs[0].Disabled {
+		switch {
+		case sub.Disabled:
+			r.unsubscribe(ctx, sub)
 			continue
-		}
-		if sub.State == store.SubPending {
+		case sub.State == store.SubPending:
 			sub.Failures++
 			sub.Error = "the hub did not verify the request"
 		}
@@ -186,11 +190,57 @@ func (r *Refresher) RenewWebSub(ctx context.Context) error {
 	return nil
 }
 
-// RunWebSub renews subscriptions every period until ctx ends.
+// unsubscribe gives up the subscription of a disabled source. One the hub
+// may hold (active, or requested and not yet verified) is kept a while as
+// unsubscribing, and the hub asked to drop it: its verification of that
+// deletes the subscription. Any other — one the hub refused, denied or
+// never answered, an unsubscription it did not verify within verifyWait,
+// a request it refuses — is deleted at once. Pushes to a deleted
+// subscription answer 404, which tells a hub that did not listen to stop.
+func (r *Refresher) unsubscribe(ctx context.Context, sub store.Subscription) {
+	drop := func() {
+		if err := r.write(ctx, func() error { return r.Ingester.DB.DeleteSubscription(ctx, sub.Token) }); err != nil {
+			r.logger().ErrorContext(ctx, "websub", "source", sub.Source, "err", err)
+			return
+		}
+		r.logger().InfoContext(ctx, "websub subscription dropped: the source is disabled", "source", sub.Source, "hub", sub.Hub)
+	}
+	if sub.State != store.SubActive && sub.State != store.SubPending {
+		drop()
+		return
+	}
+	leaving := sub
+	leaving.State, leaving.Error, leaving.RenewAt = store.SubUnsubscribing, "", r.now().Add(verifyWait)
+	if err := r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, leaving) }); err != nil {
+		r.logger().ErrorContext(ctx, "websub", "source", sub.Source, "err", err)
+		return
+	}
+	form := url.Values{
+		"hub.mode":     {"unsubscribe"},
+		"hub.topic":    {sub.Topic},
+		"hub.callback": {r.WebSub.Callback + sub.Token},
+	}
+	client, err := r.linkClient()
+	if err == nil {
+		err = client.Post(ctx, sub.Hub, form)
+	}
+	switch {
+	case err == nil:
+		r.logger().InfoContext(ctx, "websub unsubscribe requested: the source is disabled", "source", sub.Source, "hub", sub.Hub)
+	case ctx.Err() == nil:
+		r.logger().WarnContext(ctx, "websub unsubscribe failed", "source", sub.Source, "err", err)
+		drop()
+	}
+}
+
+// RunWebSub renews subscriptions every period until ctx ends. The page
+// passes of pushed items run in the background under ctx too, and it
+// returns once they have stopped, so none writes after it returns.
 func (r *Refresher) RunWebSub(ctx context.Context, every time.Duration) {
 	if r.WebSub == nil {
 		return
 	}
+	defer r.live(ctx)()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -215,10 +265,16 @@ func (r *Refresher) VerifyWebSub(ctx context.Context, token string, q url.Values
 	}
 	now := r.now()
 	switch mode := q.Get("hub.mode"); {
-	case mode == "denied" && q.Get("hub.topic") == sub.Topic:
+	case mode == "unsubscribe" && sub.State == store.SubUnsubscribing && q.Get("hub.topic") == sub.Topic && q.Get("hub.challenge") != "":
+		if err := r.write(ctx, func() error { return r.Ingester.DB.DeleteSubscription(ctx, token) }); err != nil {
+			return "", err
+		}
+		r.logger().InfoContext(ctx, "websub unsubscribed", "source", sub.Source, "hub", sub.Hub)
+		return q.Get("hub.challenge"), nil
+	case mode == "denied" && q.Get("hub.topic") == sub.Topic && sub.State != store.SubUnsubscribing:
 		sub.State, sub.Error, sub.RenewAt = store.SubDenied, q.Get("hub.reason"), now.Add(deniedWait)
 		return "", r.write(ctx, func() error { return r.Ingester.DB.SaveSubscription(ctx, *sub) })
-	case mode != "subscribe", sub.State != store.SubPending, q.Get("hub.topic") != sub.Topic, q.Get("hub.challenge") == "":
+	case mode != "subscribe", sub.State != store.SubPending, sub.Disabled, q.Get("hub.topic") != sub.Topic, q.Get("hub.challenge") == "":
 		return "", fmt.Errorf("websub verification %s for %s: %w", mode, sub.Source, feed.ErrNotFound)
 	}
 	lease := r.WebSub.lease()
@@ -243,11 +299,17 @@ var ErrBadSignature = fmt.Errorf("bad or missing X-Hub-Signature: %w", feed.ErrR
 // PushWebSub stores what a hub pushed to the callback of token at once,
 // through the same path as a poll (without touching the source's
 // validators), once its X-Hub-Signature checks out against the
-// subscription's secret. An unknown token is feed.ErrNotFound.
+// subscription's secret. An unknown token, or one of a disabled source,
+// is feed.ErrNotFound: nothing is stored, and the hub is told to stop.
 func (r *Refresher) PushWebSub(ctx context.Context, token string, body []byte, contentType, signature string) (store.IngestResult, error) {
 	sub, err := r.Ingester.DB.SubscriptionByToken(ctx, token)
 	if err != nil {
 		return store.IngestResult{}, err
+	}
+	if sub.Disabled || sub.State == store.SubUnsubscribing {
+		// The source was disabled (a 410): as for an unknown callback, so
+		// the hub stops pushing.
+		return store.IngestResult{}, fmt.Errorf("websub push for disabled source %s: %w", sub.Source, feed.ErrNotFound)
 	}
 	if !validSignature(sub.Secret, body, signature) {
 		return store.IngestResult{}, fmt.Errorf("websub push for %s: %w", sub.Source, ErrBadSignature)
@@ -276,11 +338,70 @@ func (r *Refresher) PushWebSub(ctx context.Context, token string, body []byte, c
 	if err := r.write(ctx, func() error { return r.Ingester.DB.PushReceived(ctx, token, at) }); err != nil {
 		return res, err
 	}
-	if r.fullContentOn(sub.Source) {
-		r.fullContent(ctx, sub.Source, b.Items)
+	if r.fullContentOn(sub.Source) && !r.pagesLater(sub.Source, b.Items) {
+		r.logger().DebugContext(ctx, "websub push: pages left to the next refresh", "source", sub.Source)
 	}
 	r.logger().InfoContext(ctx, "websub push", "source", sub.Source, "new", res.New, "updated", res.Updated)
 	return res, nil
+}
+
+// live lets pushes start background page passes under ctx, the
+// refresher's lifetime, until end is called; end waits for the passes
+// running, which stop early once ctx ends.
+func (r *Refresher) live(ctx context.Context) (end func()) {
+	r.bgMu.Lock()
+	r.life = ctx
+	r.bgMu.Unlock()
+	return func() {
+		r.bgMu.Lock()
+		r.life = nil
+		r.bgMu.Unlock()
+		r.passes.Wait()
+	}
+}
+
+// pagesLater fetches the pages of a push's items, for a full_content
+// source, after the hub has had its answer: in the background, under the
+// refresher's lifetime, one pass per source at a time. Items pushed while
+// a pass runs are left to one more pass after it, which finds them as
+// pages never fetched (store.PagesDue). A pass cut short by a shutdown
+// leaves its pages to the next refresh's catch-up, as does a push when no
+// lifetime is set (RunWebSub not running): then it reports false.
+func (r *Refresher) pagesLater(source string, items []feed.Item) bool {
+	r.bgMu.Lock()
+	defer r.bgMu.Unlock()
+	if r.life == nil || r.life.Err() != nil {
+		return false
+	}
+	if _, running := r.pagePass[source]; running {
+		r.pagePass[source] = true
+		return true
+	}
+	if r.pagePass == nil {
+		r.pagePass = map[string]bool{}
+	}
+	r.pagePass[source] = false
+	ctx := r.life
+	r.passes.Add(1)
+	go func() {
+		defer r.passes.Done()
+		for {
+			r.fullContent(ctx, source, items)
+			r.bgMu.Lock()
+			again := r.pagePass[source] && ctx.Err() == nil
+			if again {
+				r.pagePass[source] = false
+			} else {
+				delete(r.pagePass, source)
+			}
+			r.bgMu.Unlock()
+			if !again {
+				return
+			}
+			items = nil
+		}
+	}()
+	return true
 }
 
 // validSignature checks an X-Hub-Signature header, "method=hex", against

@@ -2,6 +2,7 @@ package refresh
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,7 +67,7 @@ const testLease = "86400"
 // verify does the hub's verification of intent and reports whether the
 // subscriber echoed the challenge.
 func verify(form url.Values, lease string) bool {
-	q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {form.Get("hub.topic")},
+	q := url.Values{"hub.mode": {form.Get("hub.mode")}, "hub.topic": {form.Get("hub.topic")},
 		"hub.challenge": {"chal-" + form.Get("hub.topic")}, "hub.lease_seconds": {lease}}
 	resp, err := http.Get(form.Get("hub.callback") + "?" + q.Encode())
 	if err != nil {
@@ -298,6 +300,248 @@ func TestWebSubHubDownKeepsPolling(t *testing.T) {
 	}
 	if got := hub.count() - before; got < 1 {
 		t.Errorf("no retry after the back-off")
+	}
+}
+
+// TestWebSubDisabledSource: a source disabled by a 410 takes no more
+// pushes (answered 404, as an unknown callback, so the hub stops), and its
+// subscription, once due, is given up: the hub is asked to unsubscribe,
+// its verification deletes the subscription, and later renewal passes ask
+// nothing of the hub. One the hub will not unsubscribe is deleted anyway,
+// and a removed source's callback is unknown too.
+func TestWebSubDisabledSource(t *testing.T) {
+	hub := newTestHub(t)
+	var feedURL string
+	var gone atomic.Bool
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gone.Load() {
+			http.Error(w, "gone", http.StatusGone)
+			return
+		}
+		w.Header().Set("Content-Type", "application/atom+xml")
+		io.WriteString(w, hubFeed(feedURL, hub.srv.URL, "one"))
+	}))
+	defer feedSrv.Close()
+	feedURL = feedSrv.URL + "/feed"
+	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL}, feed.Source{Name: "stale", URL: "https://stale.example/feed"},
+		feed.Source{Name: "removed", URL: "https://removed.example/feed"})
+	h.allowPrivate() // the hub is on loopback
+	cb := callbackServer(t, h.r)
+	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
+		t.Fatalf("poll: %+v", res)
+	}
+	form := hub.last()
+	if sub, err := h.db.Subscription(t.Context(), "pushy"); form == nil || err != nil || sub.State != store.SubActive {
+		t.Fatalf("subscription %+v, %v; hub got %v", sub, err, form)
+	}
+	secret, callback := form.Get("hub.secret"), form.Get("hub.callback")
+
+	gone.Store(true)
+	h.now = h.now.Add(time.Hour)
+	if res := h.pass(t, true)["pushy"]; res.Status != http.StatusGone || !h.source(t, "pushy").Disabled {
+		t.Fatalf("410: %+v, disabled %v", res, h.source(t, "pushy").Disabled)
+	}
+	body := []byte(hubFeed(feedURL, hub.srv.URL, "two", "one"))
+	if code := push(t, callback, sign(sha256.New, "sha256", secret, body), body); code != http.StatusNotFound {
+		t.Errorf("push for a disabled source: %d, want 404", code)
+	}
+	if n := h.items(t); n != 1 {
+		t.Errorf("%d items after a push for a disabled source, want 1", n)
+	}
+
+	// Not due yet: nothing. Due: the hub is asked to unsubscribe, and its
+	// verification of that deletes the subscription.
+	if err := h.r.RenewWebSub(t.Context()); err != nil || hub.count() != 1 {
+		t.Fatalf("before the renewal time: %d hub requests, %v", hub.count(), err)
+	}
+	h.now = h.now.Add(20 * time.Hour)
+	if err := h.r.RenewWebSub(t.Context()); err != nil || hub.count() != 2 {
+		t.Fatalf("renewal of a disabled source: %d hub requests, %v; want an unsubscribe", hub.count(), err)
+	}
+	if un := hub.last(); un.Get("hub.mode") != "unsubscribe" || un.Get("hub.topic") != feedURL || un.Get("hub.callback") != callback {
+		t.Errorf("unsubscribe request %v", un)
+	}
+	if !hub.verified[len(hub.verified)-1] {
+		t.Error("the callback did not confirm the unsubscription")
+	}
+	if sub, err := h.db.Subscription(t.Context(), "pushy"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after unsubscribing: %+v, %v; want no subscription", sub, err)
+	}
+	for range 3 {
+		h.now = h.now.Add(time.Minute)
+		if err := h.r.RenewWebSub(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := hub.count(); n != 2 {
+		t.Errorf("hub got %d requests in later renewal passes, want none more", n)
+	}
+	if due, err := h.db.SubscriptionsDue(t.Context(), h.now.Add(365*24*time.Hour)); err != nil || len(due) != 0 {
+		t.Errorf("still due: %+v, %v", due, err)
+	}
+
+	// A hub that refuses to unsubscribe does not keep the subscription.
+	hub.mu.Lock()
+	hub.fail = true
+	hub.mu.Unlock()
+	if err := h.db.SaveFetchState(t.Context(), "stale", &store.FetchState{Status: http.StatusGone, Disabled: true, Fetched: h.now}); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"stale": "stale-token", "removed": "removed-token"} {
+		if err := h.db.SaveSubscription(t.Context(), store.Subscription{Source: name, Token: tok, Secret: "s", Hub: hub.srv.URL,
+			Topic: "https://" + name + ".example/feed", State: store.SubActive, LeaseEnd: h.now.Add(time.Hour), RenewAt: h.now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.db.RemoveSource(t.Context(), "removed"); err != nil {
+		t.Fatal(err)
+	}
+	if code := push(t, cb.URL+CallbackPath+"removed-token", sign(sha256.New, "sha256", "s", body), body); code != http.StatusNotFound {
+		t.Errorf("push for a removed source: %d, want 404", code)
+	}
+	if err := h.r.RenewWebSub(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if sub, err := h.db.Subscription(t.Context(), "stale"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after the hub refused to unsubscribe: %+v, %v; want no subscription", sub, err)
+	}
+	if n := h.items(t); n != 1 {
+		t.Errorf("%d items, want 1", n)
+	}
+}
+
+// TestWebSubPushPagesLater: a push to a full_content source is answered
+// once its items are stored; their pages are fetched afterwards, in the
+// background. The page server holds the pushed item's page back until the
+// push has been answered; then the item gets its article. A second push
+// while that pass runs waits for it, and its item is fetched by the pass
+// that follows.
+func TestWebSubPushPagesLater(t *testing.T) {
+	hub := newTestHub(t)
+	asked, release := make(chan struct{}, 1), make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	var held atomic.Bool // /a/four is held until its request is cancelled
+	held.Store(true)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+			return
+		case "/a/two":
+			asked <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		case "/a/four":
+			if held.Load() {
+				asked <- struct{}{}
+				<-r.Context().Done()
+				return
+			}
+		}
+		name := strings.TrimPrefix(r.URL.Path, "/a/")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<html><body><article><h1>%s</h1><p>%s</p></article></body></html>", name, story("Page of "+name+"."))
+	}))
+	defer pages.Close()
+	var feedURL string
+	body := func(entries ...string) []byte {
+		return []byte(strings.ReplaceAll(hubFeed(feedURL, hub.srv.URL, entries...), "https://pushy.example/", pages.URL+"/a/"))
+	}
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		w.Write(body("one"))
+	}))
+	defer feedSrv.Close()
+	feedURL = feedSrv.URL + "/feed"
+	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL, FullContent: true})
+	h.allowPrivate() // the hub and the pages are on loopback
+	cb := callbackServer(t, h.r)
+	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
+		t.Fatalf("poll: %+v", res)
+	}
+	form := hub.last()
+	if form == nil {
+		t.Fatal("no subscribe request reached the hub")
+	}
+	secret, callback := form.Get("hub.secret"), form.Get("hub.callback")
+	article := func(title string) bool {
+		it := h.itemsByTitle(t)[title]
+		return it != nil && strings.Contains(it.Text, "Page of "+title+".")
+	}
+	if !article("one") {
+		t.Fatal("the polled item did not get its article")
+	}
+
+	end := h.r.live(t.Context()) // as RunWebSub does
+	// Bounded only so that a push held by its pages fails rather than hangs.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	pushed := func(b []byte) int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, callback, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/atom+xml")
+		req.Header.Set("X-Hub-Signature", sign(sha256.New, "sha256", secret, b))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("push not answered while its page is held back: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := pushed(body("two", "one")); code != http.StatusNoContent {
+		t.Fatalf("push: %d, want 204", code)
+	}
+	<-asked // the page pass runs, held by the page server
+	if it := h.itemsByTitle(t)["two"]; it == nil || article("two") {
+		t.Fatalf("pushed item: %q; want it stored with the feed's text", short(it))
+	}
+	if code := pushed(body("three", "two", "one")); code != http.StatusNoContent {
+		t.Fatalf("second push: %d, want 204", code)
+	}
+	once.Do(func() { close(release) })
+	end() // waits for the page passes
+	for _, title := range []string{"two", "three"} {
+		if !article(title) {
+			t.Errorf("%s: text %q, want its page's article", title, short(h.itemsByTitle(t)[title]))
+		}
+	}
+	mu.Lock()
+	for _, p := range []string{"/a/one", "/a/two", "/a/three"} {
+		if hits[p] != 1 {
+			t.Errorf("%s fetched %d times, want once", p, hits[p])
+		}
+	}
+	mu.Unlock()
+
+	// A shutdown stops a pass under way, which stores nothing; the next
+	// refresh's catch-up fetches the page.
+	life, stop := context.WithCancel(t.Context())
+	end = h.r.live(life)
+	if code := pushed(body("four", "three", "two", "one")); code != http.StatusNoContent {
+		t.Fatalf("push: %d, want 204", code)
+	}
+	<-asked
+	stop()
+	end()
+	if h.itemsByTitle(t)["four"] == nil || article("four") {
+		t.Fatalf("four after a shutdown: %q; want the feed's text", short(h.itemsByTitle(t)["four"]))
+	}
+	held.Store(false)
+	if res := h.pass(t, true)["pushy"]; res.Err != nil {
+		t.Fatalf("poll: %+v", res)
+	}
+	if !article("four") {
+		t.Errorf("four after the next refresh: %q; want its page's article", short(h.itemsByTitle(t)["four"]))
 	}
 }
 

@@ -13,6 +13,10 @@ const (
 	SubActive  = "active"  // verified: the hub pushes until LeaseEnd
 	SubFailed  = "failed"  // the hub refused or did not answer; Error says why
 	SubDenied  = "denied"  // the hub denied it (hub.mode=denied)
+	// SubUnsubscribing: the source was disabled, and the hub was asked to
+	// stop (hub.mode=unsubscribe); the subscription is deleted once the hub
+	// verifies that, or when RenewAt passes without it.
+	SubUnsubscribing = "unsubscribing"
 )
 
 // Subscription is a source's WebSub subscription to its feed's hub.
@@ -29,6 +33,9 @@ type Subscription struct {
 	LeaseEnd      time.Time
 	RenewAt       time.Time // when to subscribe again: renewal, retry or a verification that never came
 	LastPush      time.Time
+	// Disabled is the source's state (read, never saved here): a source
+	// disabled after a 410 takes no pushes and keeps no subscription.
+	Disabled bool
 }
 
 // String is the state as `topicfeed sources` shows it; the secret never.
@@ -97,7 +104,7 @@ func (d *DB) subscription(ctx context.Context, where string, args ...any) (*Subs
 
 func (d *DB) subscriptions(ctx context.Context, where string, args ...any) ([]Subscription, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT s.name, w.token, w.secret, w.hub, w.topic, w.state, w.error,
-		w.failures, w.requested, w.lease_end, w.renew_at, w.last_push
+		w.failures, w.requested, w.lease_end, w.renew_at, w.last_push, s.disabled
 		FROM websub w JOIN sources s ON s.id = w.source_id WHERE `+where+` ORDER BY s.name`, args...)
 	if err != nil {
 		return nil, err
@@ -108,7 +115,7 @@ func (d *DB) subscriptions(ctx context.Context, where string, args ...any) ([]Su
 		var s Subscription
 		var req, lease, renew, push int64
 		if err := rows.Scan(&s.Source, &s.Token, &s.Secret, &s.Hub, &s.Topic, &s.State, &s.Error,
-			&s.Failures, &req, &lease, &renew, &push); err != nil {
+			&s.Failures, &req, &lease, &renew, &push, &s.Disabled); err != nil {
 			return nil, err
 		}
 		s.Requested, s.LeaseEnd, s.RenewAt, s.LastPush = fromUnix(req), fromUnix(lease), fromUnix(renew), fromUnix(push)
@@ -120,5 +127,12 @@ func (d *DB) subscriptions(ctx context.Context, where string, args ...any) ([]Su
 // PushReceived records that the hub pushed to source's subscription.
 func (d *DB) PushReceived(ctx context.Context, token string, at time.Time) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE websub SET last_push = ? WHERE token = ?`, at.Unix(), token)
+	return err
+}
+
+// DeleteSubscription forgets the subscription whose callback token is
+// token; there being none is no error.
+func (d *DB) DeleteSubscription(ctx context.Context, token string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM websub WHERE token = ?`, token)
 	return err
 }
