@@ -4,7 +4,7 @@
 // time, CPU time and peak memory for the first pass (every item new) and
 // for a second pass (every feed answers 304), and checks no item was lost.
 //
-//	go run ./bench/refresh -feeds 1000 -items 50 [-cpuprofile cpu.out]
+//	go run ./bench/refresh -feeds 1000 -items 50 [-item-size 4000] [-cpuprofile cpu.out]
 //	go run ./bench/refresh -exec ./topicfeed   # time the real binary instead
 package main
 
@@ -21,14 +21,15 @@ import (
 
 	"github.com/topicfeed/topicfeed/config"
 	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/internal/synth"
 	"github.com/topicfeed/topicfeed/refresh"
 	"github.com/topicfeed/topicfeed/store"
 )
 
 type options struct {
-	feeds, items, concurrency, perHost int
-	cpuProfile, memProfile, execBin    string
-	keep, floor                        bool
+	feeds, items, itemSize, concurrency, perHost int
+	cpuProfile, memProfile, execBin              string
+	keep, floor                                  bool
 }
 
 func main() {
@@ -36,6 +37,7 @@ func main() {
 	serveMode := flag.Bool("serve", false, "run as the feed server (internal)")
 	flag.IntVar(&o.feeds, "feeds", 1000, "number of feeds")
 	flag.IntVar(&o.items, "items", 50, "items per feed")
+	flag.IntVar(&o.itemSize, "item-size", synth.ItemSize, "approximate size of each item's text in `bytes` (each is half to 1.5 times it)")
 	flag.IntVar(&o.concurrency, "concurrency", 0, "refresh.concurrency (default: topicfeed's default)")
 	flag.IntVar(&o.perHost, "per-host", 0, "refresh.per_host (default: topicfeed's default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of both passes to this file")
@@ -46,7 +48,7 @@ func main() {
 	flag.Parse()
 	var err error
 	if *serveMode {
-		err = serve(o.feeds, o.items)
+		err = serve(o.feeds, o.items, o.itemSize)
 	} else {
 		err = bench(context.Background(), o)
 	}
@@ -58,12 +60,16 @@ func main() {
 
 func bench(ctx context.Context, o options) error {
 	fmt.Printf("machine: %d CPUs (%s), GOMAXPROCS %d, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.Version())
-	addrs, stop, err := startServer(o.feeds, o.items)
+	addrs, stop, err := startServer(o.feeds, o.items, o.itemSize)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	fmt.Printf("feed server: %d feeds × %d items on %s\n", o.feeds, o.items, strings.Join(addrs, " "))
+	size := ""
+	if o.itemSize != synth.ItemSize {
+		size = fmt.Sprintf(" of ~%d bytes", o.itemSize)
+	}
+	fmt.Printf("feed server: %d feeds × %d items%s on %s\n", o.feeds, o.items, size, strings.Join(addrs, " "))
 	dir, err := os.MkdirTemp("", "topicfeed-bench-")
 	if err != nil {
 		return err

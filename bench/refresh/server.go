@@ -21,8 +21,8 @@ import (
 // serve listens on 127.0.0.2 … 127.0.0.9 (or 127.0.0.1 alone when those
 // cannot be bound), prints one "addr http://IP:PORT" line per listener and
 // then "ready", and serves /feed/I until killed.
-func serve(feeds, items int) error {
-	bodies := makeFeeds(feeds, items)
+func serve(feeds, items, itemSize int) error {
+	bodies := makeFeeds(feeds, items, itemSize)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
 		if err != nil || i < 0 || i >= len(bodies) {
@@ -74,12 +74,13 @@ func listenAll() []net.Listener {
 
 // startServer runs this program as the feed server and returns its base
 // URLs and a function that stops it.
-func startServer(feeds, items int) ([]string, func(), error) {
+func startServer(feeds, items, itemSize int) ([]string, func(), error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.Command(self, "-serve", "-feeds", strconv.Itoa(feeds), "-items", strconv.Itoa(items))
+	cmd := exec.Command(self, "-serve", "-feeds", strconv.Itoa(feeds), "-items", strconv.Itoa(items),
+		"-item-size", strconv.Itoa(itemSize))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -105,14 +106,14 @@ func startServer(feeds, items int) ([]string, func(), error) {
 }
 
 // makeFeeds renders every feed once, in parallel, before any is served.
-func makeFeeds(feeds, items int) [][]byte {
+func makeFeeds(feeds, items, itemSize int) [][]byte {
 	bodies := make([][]byte, feeds)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range 4 {
 		wg.Go(func() {
 			for i := range next {
-				bodies[i] = synth.RSS(i, items)
+				bodies[i] = synth.RSSSized(i, items, itemSize)
 			}
 		})
 	}

@@ -14,9 +14,17 @@ import (
 // dedup keeps them apart) with a few real ones the topics match.
 var vocabulary = append(Words(1, 2, 8000), "harbour", "election", "council", "railway", "drought", "minister")
 
+// ItemSize is RSS's mean article size in bytes.
+const ItemSize = 2000
+
 // RSS renders feed i: an RSS 2.0 document of items articles, each
 // 1–3 KB of HTML paragraphs with a guid, link, date and category.
-func RSS(i, items int) []byte {
+func RSS(i, items int) []byte { return RSSSized(i, items, ItemSize) }
+
+// RSSSized is RSS with articles of size/2 to 3·size/2 bytes of HTML
+// (about size on average); RSSSized(i, items, ItemSize) is RSS(i, items).
+func RSSSized(i, items, size int) []byte {
+	size = max(size, 2)
 	r := rand.New(rand.NewPCG(uint64(i), 99))
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
@@ -29,7 +37,7 @@ func RSS(i, items int) []byte {
 			"<link>https://site%d.example/story/%d</link><pubDate>%s</pubDate><category>%s</category>"+
 			"<description><![CDATA[%s]]></description></item>\n",
 			i, j, sentence(r, 6+r.IntN(6)), i, j, base.Add(time.Duration(i*items+j)*time.Minute).Format(time.RFC1123Z),
-			vocabulary[r.IntN(len(vocabulary))], article(r, 1000+r.IntN(2000)))
+			vocabulary[r.IntN(len(vocabulary))], article(r, size/2+r.IntN(size)))
 	}
 	b.WriteString("</channel></rss>\n")
 	return []byte(b.String())
