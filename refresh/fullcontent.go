@@ -17,20 +17,10 @@ const pageWorkers = 4
 
 // fullContentOn reports whether source is a full_content source.
 func (r *Refresher) fullContentOn(source string) bool {
-	r.fullOnce.Do(func() {
-		if r.FullContent != nil {
-			return
-		}
-		for _, s := range r.Ingester.Sources {
-			if s.FullContent {
-				if r.FullContent == nil {
-					r.FullContent = map[string]bool{}
-				}
-				r.FullContent[s.Name] = true
-			}
-		}
-	})
-	return r.FullContent[source]
+	if r.FullContent != nil {
+		return r.FullContent[source]
+	}
+	return r.configured(source).FullContent
 }
 
 // catchUp bounds the pages a refresh fetches besides those of the items

@@ -48,7 +48,6 @@ type Refresher struct {
 	// Other sources do no extra work.
 	FullContent map[string]bool
 	WebSub      *WebSub
-	fullOnce    sync.Once
 
 	// writeMu lets one fetch at a time write. SQLite has one writer anyway;
 	// waiting here hands the lock over at once, where SQLite's busy handler
@@ -71,9 +70,9 @@ type Refresher struct {
 	// of parsers.
 	cpu chan struct{}
 
-	// scrapes holds the selectors of scrape sources by name (scrape.go).
-	scrapesOnce sync.Once
-	scrapes     map[string]*feed.Scrape
+	// sources are Ingester.Sources by name (configured, scrape.go).
+	sourcesOnce sync.Once
+	sources     map[string]feed.Source
 
 	// Background page passes of pushed items (websub.go): life is the
 	// context RunWebSub runs under (nil when it does not), passes counts
