@@ -384,15 +384,7 @@ func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
 // back; an unchanged entry and a page that failed are not due.
 func TestPagesMigrate(t *testing.T) {
 	ctx := context.Background()
-	db := mustOpenDB(t)
-	opt := IngestOptions{Topics: mustTopics(t, db, nil)}
-	a := item("a", "https://example.com/a", "Terminal", "A short teaser.")
-	b := item("b", "https://example.com/b", "Heatwave", "Another short teaser.")
-	if _, err := db.Ingest(ctx, "s1", []feed.Item{a, b}, opt); err != nil {
-		t.Fatal(err)
-	}
-	idA, _ := db.ItemForGUID(ctx, "s1", "a")
-	idB, _ := db.ItemForGUID(ctx, "s1", "b")
+	db, opt, a, b, idA, idB := twoTeasers(t)
 	article := "<p>" + storyA + "</p>"
 	err := db.SavePages(ctx, "s1", []Page{
 		{Item: idA, URL: a.URL, ETag: `"a1"`, Content: article, Text: storyA},
