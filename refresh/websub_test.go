@@ -167,9 +167,7 @@ func TestWebSubSubscribePushRenew(t *testing.T) {
 	defer feedSrv.Close()
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL})
-	h.allowPrivate() // the hub is on loopback
-	cb := callbackServer(t, h.r)
-	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	cb := withCallback(t, h)
 
 	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
 		t.Fatalf("poll: %+v", res)
@@ -267,9 +265,7 @@ func TestWebSubHubDownKeepsPolling(t *testing.T) {
 	defer feedSrv.Close()
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL})
-	h.allowPrivate() // the hub is on loopback
-	cb := callbackServer(t, h.r)
-	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	withCallback(t, h)
 
 	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
 		t.Fatalf("poll: %+v", res)
@@ -325,9 +321,7 @@ func TestWebSubDisabledSource(t *testing.T) {
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL}, feed.Source{Name: "stale", URL: "https://stale.example/feed"},
 		feed.Source{Name: "removed", URL: "https://removed.example/feed"})
-	h.allowPrivate() // the hub is on loopback
-	cb := callbackServer(t, h.r)
-	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	cb := withCallback(t, h)
 	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
 		t.Fatalf("poll: %+v", res)
 	}
@@ -464,9 +458,7 @@ func TestWebSubPushPagesLater(t *testing.T) {
 	defer feedSrv.Close()
 	feedURL = feedSrv.URL + "/feed"
 	h := newHarness(t, feed.Source{Name: "pushy", URL: feedURL, FullContent: true})
-	h.allowPrivate() // the hub and the pages are on loopback
-	cb := callbackServer(t, h.r)
-	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	withCallback(t, h) // the pages are on loopback too
 	if res := h.pass(t, true)["pushy"]; res.Err != nil || res.New != 1 {
 		t.Fatalf("poll: %+v", res)
 	}
@@ -628,4 +620,14 @@ func TestPublicURL(t *testing.T) {
 			t.Errorf("PublicURL(%q) = %v, want %v", u, got, want)
 		}
 	}
+}
+
+// withCallback makes h a subscriber whose callbacks reach cb, a loopback
+// server, as does the test hub (so private addresses are allowed).
+func withCallback(t *testing.T, h *harness) *httptest.Server {
+	t.Helper()
+	h.allowPrivate()
+	cb := callbackServer(t, h.r)
+	h.r.WebSub = &WebSub{Callback: cb.URL + CallbackPath}
+	return cb
 }
