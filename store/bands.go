@@ -98,7 +98,7 @@ func (g *ingester) loadCandidates(ctx context.Context, fps []feed.Fingerprint) e
 	}
 	buf = append(buf, ']')
 	rows, err := g.tx.QueryContext(ctx, `SELECT id, content_hash, simhash, minhash FROM items
-		WHERE id IN (SELECT value FROM json_each(?))`, string(buf))
+		WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`, string(buf))
 	if err != nil {
 		return fmt.Errorf("band lookup: %w", err)
 	}
@@ -244,12 +244,8 @@ func (g *ingester) flushBands(ctx context.Context) error {
 			continue
 		}
 		blob := marshalKeys(keys)
-		r, err := g.exec(ctx, `INSERT INTO item_keys (item_id, keys) VALUES (?, ?)`, id, blob)
-		if err != nil {
+		if err := g.queryRow(ctx, `INSERT INTO item_keys (item_id, keys) VALUES (?, ?) RETURNING seq`, id, blob).Scan(&g.keysSeq); err != nil {
 			return fmt.Errorf("band keys: %w", err)
-		}
-		if g.keysSeq, err = r.LastInsertId(); err != nil {
-			return err
 		}
 		g.written = append(g.written, keyRow{id, blob})
 	}

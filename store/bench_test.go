@@ -182,7 +182,7 @@ func buildSearchBenchDB(path string, n int, topics []*feed.Topic) error {
 			}
 			// The triggers only queue items: without this the index
 			// stayed empty and every search benchmark found nothing.
-			return flushSearch(ctx, tx, nil)
+			return db.flushSearch(ctx, tx, nil)
 		})
 		if err != nil {
 			return err
@@ -383,7 +383,7 @@ func rawBatch(ctx context.Context, db *DB, batch []feed.Item, first int) error {
 				return err
 			}
 		}
-		return flushSearch(ctx, tx, nil)
+		return db.flushSearch(ctx, tx, nil)
 	})
 }
 

@@ -315,9 +315,9 @@ func (d *DB) LastItems(ctx context.Context) (map[string]time.Time, error) {
 	// The newest of each source's last 50 copies stored, found through
 	// sightings_source: a max over every sighting was a full scan of the
 	// table on each /sources request (public, reloaded every 30 s).
-	rows, err := d.db.QueryContext(ctx, `SELECT s.name, (SELECT max(i.published) FROM (
+	rows, err := d.db.QueryContext(ctx, `SELECT name, pub FROM (SELECT s.name AS name, (SELECT max(i.published) FROM (
 			SELECT g.item_id FROM sightings g WHERE g.source_id = s.id ORDER BY g.id DESC LIMIT 50
-		) r JOIN items i ON i.id = r.item_id) AS pub FROM sources s WHERE pub IS NOT NULL`)
+		) r JOIN items i ON i.id = r.item_id) AS pub FROM sources s) l WHERE pub IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}

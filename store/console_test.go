@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -40,7 +39,7 @@ func titles(t *testing.T, db *DB, topic string) []string {
 // console's until the config file's rule changes.
 func TestConsoleRulePersists(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "console.db")
+	path := testDBPath(t)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -22,13 +22,21 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// globSorted lists the embedded migrations matching pattern, in order.
+func globSorted(pattern string) ([]string, error) {
+	names, err := fs.Glob(migrations, pattern)
+	sort.Strings(names)
+	return names, err
+}
 
 // DB is an open topicfeed database.
 type DB struct {
 	db   *sql.DB
 	path string
+	pg   *pgState   // nil on SQLite
 	near *nearIndex // read on the first ingest with near matching on
 
 	searchMu sync.Mutex
@@ -39,7 +47,12 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
+// A postgres:// or postgresql:// URL opens a PostgreSQL database instead
+// of a SQLite file.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path)
+	}
 	q := url.Values{}
 	// busy_timeout lets a cron refresh and the daemon share the file: a
 	// writer waits for the other instead of failing with "database is locked".
@@ -121,7 +134,7 @@ func (d *DB) Close() error {
 	return d.db.Close()
 }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL.
 func (d *DB) Path() string { return d.path }
 
 // Ping answers whether the database can be read, for /healthz.
@@ -135,11 +148,10 @@ func (d *DB) Ping(ctx context.Context) error {
 // The version is read inside the (immediate, so write-locked) transaction:
 // two processes opening a new database at once apply each migration once.
 func (d *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := globSorted("migrations/*.sql")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	// A file's number is the version it makes: a gap would make a later
 	// file take an earlier version's place and skip it for good.
 	for i, n := range names {
@@ -206,6 +218,9 @@ var ErrNotFound = feed.ErrNotFound
 // data_version on a connection of its own, which changes exactly when
 // other connections commit, so caches can be dropped without per-request SQL.
 func (d *DB) Changes(ctx context.Context, every time.Duration) (<-chan struct{}, error) {
+	if d.pg != nil {
+		return d.changesPG(ctx)
+	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, err

@@ -48,9 +48,13 @@ func (d *DB) CountItems(ctx context.Context) (int, error) {
 }
 
 // IsBusy reports whether err is SQLite giving up on a lock that another
-// connection, or another process, held past the busy timeout. The
+// connection, or another process, held past the busy timeout, or
+// PostgreSQL losing a connection (a restart, a failover) or a lock. The
 // transaction it ended was rolled back whole and may be retried.
 func IsBusy(err error) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return pgTransient(err)
 }

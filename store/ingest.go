@@ -156,7 +156,7 @@ func (d *DB) IngestBatches(ctx context.Context, batches []Batch, opt IngestOptio
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
-		return flushSearch(ctx, tx, ing.terms)
+		return d.flushSearch(ctx, tx, ing.terms)
 	})
 	switch {
 	case err == nil:
@@ -363,7 +363,10 @@ func (g *ingester) revisit(ctx context.Context, s *sightingRow, it *feed.Item, f
 	if s.feed != it.Feed {
 		// A row from before sightings knew their feed: record it, so the
 		// feed's own guids name it from now on.
-		if _, err := g.exec(ctx, `UPDATE OR IGNORE sightings SET feed = ? WHERE id = ?`, it.Feed, s.id); err != nil {
+		// Not when another row of the source already has this feed and
+		// guid (the unique index): that row names the entry then.
+		if _, err := g.exec(ctx, `UPDATE sightings SET feed = ?1 WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM sightings o
+			WHERE o.source_id = ?3 AND o.guid = ?4 AND o.guid <> '' AND o.feed = ?1 AND o.id <> ?2)`, it.Feed, s.id, s.source, s.guid); err != nil {
 			return err
 		}
 		s.feed = it.Feed

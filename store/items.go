@@ -18,15 +18,12 @@ func (g *ingester) insert(ctx context.Context, it *feed.Item, p *preparedItem) e
 		text, content = feed.DropParagraphs(text, content, p.drop)
 	}
 	pub, upd := times(it, g.now)
-	r, err := g.exec(ctx, `INSERT INTO items
+	var id int64
+	err := g.queryRow(ctx, `INSERT INTO items
 		(url, title, content, text, summary, author, categories, media, published, updated, created, content_hash, simhash, minhash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		it.URL, it.Title, content, text, it.Summary, it.Author, strings.Join(it.Categories, "\n"), marshalMedia(it),
-		pub, upd, g.now, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash())
-	if err != nil {
-		return err
-	}
-	id, err := r.LastInsertId()
+		pub, upd, g.now, fp.Hash, int64(fp.SimHash), fp.MarshalMinHash()).Scan(&id)
 	if err != nil {
 		return err
 	}
@@ -78,13 +75,10 @@ func (g *ingester) merge(ctx context.Context, id int64, it *feed.Item, p *prepar
 }
 
 func (g *ingester) sighting(ctx context.Context, id int64, it *feed.Item, p *preparedItem, reason string) error {
-	r, err := g.exec(ctx, `INSERT INTO sightings (item_id, source_id, feed, guid, url, hash, reason, seen, units, site, site_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, g.source, it.Feed, it.GUID, it.URL, p.fp.Hash, reason, g.now,
-		marshalUnits(p.units.Units), it.Site.Name, it.Site.URL)
-	if err != nil {
-		return err
-	}
-	sid, err := r.LastInsertId()
+	var sid int64
+	err := g.queryRow(ctx, `INSERT INTO sightings (item_id, source_id, feed, guid, url, hash, reason, seen, units, site, site_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, g.source, it.Feed, it.GUID, it.URL, p.fp.Hash, reason, g.now,
+		marshalUnits(p.units.Units), it.Site.Name, it.Site.URL).Scan(&sid)
 	if err != nil {
 		return err
 	}

@@ -191,6 +191,7 @@ var undo0005 = append(slices.Clone(undo0008), `DROP TABLE item_keys`, `DELETE FR
 // keys, from the MinHash and content hash each holds, and near and exact
 // matching find them.
 func TestItemKeysMigrates(t *testing.T) {
+	sqliteOnly(t, "replays SQLite migration 0005")
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
@@ -330,9 +331,11 @@ func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
 		}
 	}
 	// A batch that fails after writing some keys: none of them stay.
-	if _, err := db.db.Exec(`CREATE TRIGGER boom BEFORE INSERT ON item_keys
+	if _, err := db.db.Exec(db.pick(`CREATE TRIGGER boom BEFORE INSERT ON item_keys
 		WHEN (SELECT title FROM items WHERE id = new.item_id) = 'Boom'
-		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, `CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF (SELECT title FROM items WHERE id = NEW.item_id) = 'Boom' THEN RAISE 'disk on fire'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER boom BEFORE INSERT ON item_keys FOR EACH ROW EXECUTE FUNCTION boom()`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.IngestBatches(ctx, []Batch{
@@ -341,7 +344,7 @@ func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
 	}, opt); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("failing batch: %v", err)
 	}
-	if _, err := db.db.Exec(`DROP TRIGGER boom`); err != nil {
+	if _, err := db.db.Exec(db.pick(`DROP TRIGGER boom`, `DROP TRIGGER boom ON item_keys`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Ingest(ctx, "s1", []feed.Item{item("g0", "", "T", storyB+" Edited.")}, opt); err != nil {
@@ -383,6 +386,7 @@ func TestNearIndexKeepsItsOwnWrites(t *testing.T) {
 // after it is due for a conditional refetch that can put the article
 // back; an unchanged entry and a page that failed are not due.
 func TestPagesMigrate(t *testing.T) {
+	sqliteOnly(t, "replays SQLite migration 0014")
 	ctx := context.Background()
 	db, opt, a, b, idA, idB := twoTeasers(t)
 	article := "<p>" + storyA + "</p>"

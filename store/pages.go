@@ -67,7 +67,7 @@ func (d *DB) SavePages(ctx context.Context, source string, pages []Page, opt Ing
 		if err := ing.flushBands(ctx); err != nil {
 			return err
 		}
-		return flushSearch(ctx, tx, ing.terms)
+		return d.flushSearch(ctx, tx, ing.terms)
 	})
 	if err != nil {
 		return fmt.Errorf("store pages of %s: %w", source, err)
@@ -102,10 +102,13 @@ func (g *ingester) savePage(ctx context.Context, src int64, p Page) (bool, error
 		// The row keeps the article as the item holds it, for a 304.
 		p.Content, p.Text = it.Content, it.Text
 	}
-	_, err = g.exec(ctx, `INSERT OR REPLACE INTO item_pages
+	_, err = g.exec(ctx, `INSERT INTO item_pages
 		(item_id, source_id, url, etag, last_modified, fetched, error, content, text, feed_hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT hash FROM sightings
-			WHERE item_id = ? AND source_id = ? AND reason = 'new' LIMIT 1), ''))`,
+			WHERE item_id = ? AND source_id = ? AND reason = 'new' LIMIT 1), ''))
+		ON CONFLICT (item_id) DO UPDATE SET source_id = excluded.source_id, url = excluded.url, etag = excluded.etag,
+			last_modified = excluded.last_modified, fetched = excluded.fetched, error = excluded.error,
+			content = excluded.content, text = excluded.text, feed_hash = excluded.feed_hash`,
 		p.Item, src, p.URL, p.ETag, p.LastModified, g.now/int64(time.Second), p.Err, p.Content, p.Text, p.Item, src)
 	if err != nil || p.Content == "" {
 		return true, err

@@ -57,14 +57,14 @@ func (d *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int) 
 				PARTITION BY s.source_id ORDER BY i.published DESC, i.id DESC) AS rank
 				FROM seen s JOIN items i ON i.id = s.item_id)
 			SELECT item_id FROM ranked GROUP BY item_id HAVING min(rank) > ?`
-		excess, err = d.ids(ctx, `SELECT item_id FROM (`+beyond+`) WHERE item_id NOT IN
+		excess, err = d.ids(ctx, `SELECT item_id FROM (`+beyond+`) b WHERE item_id NOT IN
 			(SELECT item_id FROM curation WHERE action = 'pin') ORDER BY item_id`, maxPerSource)
 		if err != nil {
 			return res, fmt.Errorf("prune: %w", err)
 		}
 		pinned, err = d.ids(ctx, `SELECT b.item_id FROM (`+beyond+`) b JOIN items i ON i.id = b.item_id
 			WHERE b.item_id IN (SELECT item_id FROM curation WHERE action = 'pin')
-			AND (NOT ? OR i.published >= ?)`, maxPerSource, maxAge > 0, d.Now().Add(-maxAge).UnixNano())
+			AND (? = 0 OR i.published >= ?)`, maxPerSource, maxAge > 0, d.Now().Add(-maxAge).UnixNano())
 		if err != nil {
 			return res, fmt.Errorf("prune: %w", err)
 		}
@@ -114,12 +114,12 @@ func (d *DB) deleteItems(ctx context.Context, ids []int64) (int, error) {
 		// still listing it, nor a rescan of a folder still holding it,
 		// brings it back as new.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (source_id, feed, guid, url, at)
-			SELECT source_id, feed, guid, url, ? FROM sightings WHERE item_id IN (SELECT value FROM json_each(?))
+			SELECT source_id, feed, guid, url, ? FROM sightings WHERE item_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))
 			AND (guid <> '' OR url <> '')
 			AND item_id NOT IN (SELECT item_id FROM curation WHERE action = 'pin')`, d.Now().Unix(), string(list)); err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))
+		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))
 			AND id NOT IN (SELECT item_id FROM curation WHERE action = 'pin')`, string(list))
 		if err != nil {
 			return err

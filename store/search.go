@@ -81,8 +81,9 @@ func foldSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 // item, in Go on every core (calling topicfeed_terms from an INSERT ran
 // them one at a time), then written in rowid order. Ingest calls it
 // before committing, so a committed batch is searchable.
-func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`); err != nil {
+func (d *DB) flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error {
+	if _, err := tx.ExecContext(ctx, d.pick(`DELETE FROM search WHERE rowid IN (SELECT id FROM search_queue WHERE reindex)`,
+		`DELETE FROM search WHERE id IN (SELECT id FROM search_queue WHERE reindex <> 0)`)); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	type entry struct {
@@ -111,7 +112,7 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, title, text, coalesce(source, ''), author, categories
-			FROM search_docs WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+			FROM search_docs WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`, string(list))
 		if err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
@@ -134,7 +135,20 @@ func flushSearch(ctx context.Context, tx *sql.Tx, known map[int64]string) error 
 			e.terms = e.doc.terms()
 		}
 	})
-	if len(queue) > 0 {
+	if len(queue) > 0 && d.pg != nil {
+		// One statement for the batch: a round trip per row would cost
+		// more than indexing it. The terms are whole lexemes, not text
+		// for a parser.
+		ids, terms := make([]int64, len(queue)), make([]string, len(queue))
+		for i, e := range queue {
+			ids[i], terms[i] = e.id, e.terms
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search (id, terms)
+			SELECT id, array_to_tsvector(array_remove(string_to_array(terms, ' '), ''))
+			FROM unnest(?::bigint[], ?::text[]) AS q(id, terms)`, ids, terms); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	} else if len(queue) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO search (rowid, terms) VALUES (?, ?)`)
 		if err != nil {
 			return fmt.Errorf("search index: %w", err)
@@ -264,6 +278,7 @@ func (d *DB) Search(ctx context.Context, rule *feed.Rule, limit int) ([]*feed.It
 // as one JSON array) so that nothing is prepared per search.
 type searchStmts struct {
 	newest, hits, first, rows *sql.Stmt
+	pg                        bool // q is given as FTS5 and run as a tsquery
 }
 
 // searchHits are the ids of the FTS5 hits of ?1, newest first: the inner
@@ -276,9 +291,22 @@ const searchHits = `SELECT i.id FROM items i INDEXED BY items_id_published JOIN 
 
 // searchRow is an item's columns and its copies' credits, first copy
 // first, as one JSON array of creditColumns arrays.
-const searchRow = `SELECT ` + itemColumns + `, (SELECT json_group_array(json_array(` + creditColumns + `) ORDER BY g.id)
+const searchRow = `SELECT ` + itemColumns + `, (SELECT coalesce(json_group_array(json_array(` + creditColumns + `) ORDER BY g.id), '[]')
 		FROM sightings g JOIN sources s ON s.id = g.source_id WHERE g.item_id = i.id)
 	FROM items i`
+
+// searchHitsPG is searchHits on PostgreSQL: the GIN index of terms finds
+// the hits of the tsquery ?1.
+const searchHitsPG = `SELECT i.id FROM items i JOIN (
+		SELECT id FROM search WHERE terms @@ CAST(?1 AS tsquery) ORDER BY id DESC LIMIT ?2
+	) h ON h.id = i.id
+	ORDER BY i.published DESC, i.id DESC LIMIT ?3`
+
+// tsquery is an FTS5 query of FTSQuery's form (quoted base-32 terms, AND,
+// OR, parentheses) as a PostgreSQL tsquery.
+func tsquery(q string) string {
+	return strings.NewReplacer(`"`, `'`, " AND ", " & ", " OR ", " | ").Replace(q)
+}
 
 func (d *DB) searchStatements(ctx context.Context) (*searchStmts, error) {
 	d.searchMu.Lock()
@@ -286,16 +314,17 @@ func (d *DB) searchStatements(ctx context.Context) (*searchStmts, error) {
 	if d.searchSt != nil {
 		return d.searchSt, nil
 	}
-	st := &searchStmts{}
+	st := &searchStmts{pg: d.pg != nil}
+	hits := d.pick(searchHits, searchHitsPG)
 	for _, p := range []struct {
 		s **sql.Stmt
 		q string
 	}{
 		{&st.newest, `SELECT id FROM items INDEXED BY items_published
 			ORDER BY published DESC, id DESC LIMIT ?`},
-		{&st.hits, searchHits},
-		{&st.first, searchRow + ` WHERE i.id IN (` + searchHits + `)`},
-		{&st.rows, searchRow + ` WHERE i.id IN (SELECT value FROM json_each(?))`},
+		{&st.hits, hits},
+		{&st.first, searchRow + ` WHERE i.id IN (` + hits + `)`},
+		{&st.rows, searchRow + ` WHERE i.id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`},
 	} {
 		var err error
 		if *p.s, err = d.db.PrepareContext(ctx, p.q); err != nil {
@@ -321,12 +350,19 @@ func (st *searchStmts) candidates(ctx context.Context, q string) ([]int64, error
 	if q == "" {
 		return scanIDs(st.newest.QueryContext(ctx, searchChecks))
 	}
-	return scanIDs(st.hits.QueryContext(ctx, q, searchCandidates, searchChecks))
+	return scanIDs(st.hits.QueryContext(ctx, st.query(q), searchCandidates, searchChecks))
+}
+
+func (st *searchStmts) query(q string) string {
+	if st.pg {
+		return tsquery(q)
+	}
+	return q
 }
 
 // firstPage loads the newest n candidates of q, newest first.
 func (st *searchStmts) firstPage(ctx context.Context, q string, n int) ([]*feed.Item, error) {
-	items, pub, err := scanRows(st.first.QueryContext(ctx, q, searchCandidates, n))
+	items, pub, err := scanRows(st.first.QueryContext(ctx, st.query(q), searchCandidates, n))
 	if err != nil {
 		return nil, err
 	}

@@ -19,15 +19,23 @@ func FuzzSearchSuperset(f *testing.F) {
 	}
 	f.Add(`title:"trade deal" OR body:ﬁnance`, "The trade deal", "ＦＵＮＤ and ﬁnance, x²")
 	f.Add("\u20dd AND Ⴀ", "Ⴀ", "a \u20dd b")
-	db, err := sql.Open("sqlite", "file::memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
-	db.SetMaxOpenConns(1) // one connection: one in-memory database
-	defer db.Close()
-	if _, err := db.Exec(`CREATE VIRTUAL TABLE search USING fts5(terms, content = '', contentless_delete = 1,
+	insert, count, query := `INSERT INTO search (rowid, terms) VALUES (1, ?)`, `SELECT count(*) FROM search WHERE search MATCH ?`, func(q string) string { return q }
+	var db *sql.DB
+	if onPostgres {
+		db = mustOpenDB(f).db
+		insert = `INSERT INTO search (id, terms) VALUES (1, array_to_tsvector(array_remove(string_to_array(?, ' '), '')))`
+		count, query = `SELECT count(*) FROM search WHERE terms @@ CAST(? AS tsquery)`, tsquery
+	} else {
+		var err error
+		if db, err = sql.Open("sqlite", "file::memory:"); err != nil {
+			f.Fatal(err)
+		}
+		db.SetMaxOpenConns(1) // one connection: one in-memory database
+		defer db.Close()
+		if _, err := db.Exec(`CREATE VIRTUAL TABLE search USING fts5(terms, content = '', contentless_delete = 1,
 		detail = none, tokenize = 'ascii')`); err != nil {
-		f.Fatal(err)
+			f.Fatal(err)
+		}
 	}
 	f.Fuzz(func(t *testing.T, src, title, body string) {
 		r, err := feed.ParseRule(src)
@@ -41,11 +49,11 @@ func FuzzSearchSuperset(f *testing.F) {
 		if _, err := db.Exec(`DELETE FROM search`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(`INSERT INTO search (rowid, terms) VALUES (1, ?)`, feed.SearchTerms(title, body, "wire", "", nil)); err != nil {
+		if _, err := db.Exec(insert, feed.SearchTerms(title, body, "wire", "", nil)); err != nil {
 			t.Fatal(err)
 		}
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, q).Scan(&n); err != nil {
+		if err := db.QueryRow(count, query(q)).Scan(&n); err != nil {
 			t.Fatalf("rule %q: FTS query %q: %v", src, q, err)
 		}
 		if n != 1 {

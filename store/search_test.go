@@ -255,7 +255,7 @@ func TestSearchFollowsChanges(t *testing.T) {
 	hits := func() int {
 		t.Helper()
 		var n int
-		if err := db.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, mustRule(t, "quay").FTSQuery()).Scan(&n); err != nil {
+		if err := indexHits(db, mustRule(t, "quay").FTSQuery()).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -274,6 +274,7 @@ func TestSearchFollowsChanges(t *testing.T) {
 // TestSearchMigratesExistingItems: migration 0003 indexes items stored
 // before it.
 func TestSearchMigratesExistingItems(t *testing.T) {
+	sqliteOnly(t, "replays SQLite migrations 0003-0007")
 	db := mustOpenDB(t)
 	storeSearchItems(t, db)
 	for _, stmt := range append(undo0005, `DROP TRIGGER search_new`, `DROP TRIGGER search_merge`, `DROP TRIGGER search_update`,
@@ -460,7 +461,7 @@ func TestSearchIndexesWordsMadeForTopics(t *testing.T) {
 			t.Errorf("Search(%s) = %v, want %v", c.rule, got, c.want)
 		}
 		var hits int
-		if err := db.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, r.FTSQuery()).Scan(&hits); err != nil || hits < len(c.want) {
+		if err := indexHits(db, r.FTSQuery()).Scan(&hits); err != nil || hits < len(c.want) {
 			t.Errorf("%s: %d index hits (%v), want at least %d", c.rule, hits, err, len(c.want))
 		}
 	}
@@ -529,10 +530,13 @@ func TestSearchNewItemChangedInItsTransaction(t *testing.T) {
 		}
 	}
 	var indexed, queued int
-	db.db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH ?`, mustRule(t, `eastern`).FTSQuery()).Scan(&indexed)
+	indexHits(db, mustRule(t, `eastern`).FTSQuery()).Scan(&indexed)
 	db.db.QueryRow(`SELECT count(*) FROM search_queue`).Scan(&queued)
 	if indexed != 0 || queued != 0 {
 		t.Errorf("the old text still has %d index entries and %d items are left queued; want 0 and 0", indexed, queued)
+	}
+	if db.pg != nil {
+		return // FTS5's own check; PostgreSQL's index has no such state
 	}
 	if _, err := db.db.Exec(`INSERT INTO search (search, rank) VALUES ('integrity-check', 0)`); err != nil {
 		t.Errorf("FTS5 integrity check: %v", err)

@@ -77,11 +77,8 @@ func ensureSource(ctx context.Context, tx *sql.Tx, name string, now int64) (int6
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO sources (name, created) VALUES (?, ?)`, name, now)
-	if err != nil {
-		return 0, err
-	}
-	return r.LastInsertId()
+	err = tx.QueryRowContext(ctx, `INSERT INTO sources (name, created) VALUES (?, ?) RETURNING id`, name, now).Scan(&id)
+	return id, err
 }
 
 func saveFetchState(ctx context.Context, tx *sql.Tx, id int64, f *FetchState) error {
@@ -143,7 +140,7 @@ func (d *DB) SyncSources(ctx context.Context, srcs []feed.Source) error {
 		for _, s := range srcs {
 			_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, url, config_url, path, created) VALUES (?1, ?2, ?2, ?3, ?4)
 				ON CONFLICT(name) DO UPDATE SET path = excluded.path,
-				url = CASE WHEN config_url <> excluded.config_url THEN excluded.url ELSE url END,
+				url = CASE WHEN sources.config_url <> excluded.config_url THEN excluded.url ELSE sources.url END,
 				config_url = excluded.config_url`, s.Name, s.URL, s.Path, d.Now().Unix())
 			if err != nil {
 				return err

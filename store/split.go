@@ -152,15 +152,12 @@ func (d *DB) SplitCopy(ctx context.Context, item int64, copy string, topics []*f
 			}
 			return refuse("item %d: copy %d (%s) is the copy the item was made from; split its other copies off instead", item, c.id, c.source)
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO items (url, title, content, text, summary, author, categories, media,
+		var newID int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO items (url, title, content, text, summary, author, categories, media,
 				published, updated, created, content_hash, simhash, minhash)
 			SELECT g.url, i.title, i.content, i.text, i.summary, i.author, i.categories, i.media,
 				i.published, i.updated, ?, g.hash, i.simhash, i.minhash
-			FROM sightings g JOIN items i ON i.id = g.item_id WHERE g.id = ?`, at, c.id)
-		if err != nil {
-			return err
-		}
-		newID, err := r.LastInsertId()
+			FROM sightings g JOIN items i ON i.id = g.item_id WHERE g.id = ? RETURNING id`, at, c.id).Scan(&newID)
 		if err != nil {
 			return err
 		}
@@ -177,7 +174,7 @@ func (d *DB) SplitCopy(ctx context.Context, item int64, copy string, topics []*f
 			return err
 		}
 		edit.Copy, edit.Source, edit.NewItem = c.id, c.source, newID
-		return settle(ctx, tx, topics, []int64{item, newID}, []int64{newID})
+		return d.settle(ctx, tx, topics, []int64{item, newID}, []int64{newID})
 	})
 	if err != nil {
 		return feed.DedupEdit{}, editErr(err, "split copy %q off item %d", copy, item)
@@ -231,7 +228,7 @@ func (d *DB) MergeItems(ctx context.Context, keep, gone int64, topics []*feed.To
 			return err
 		}
 		edit.Copies = len(cs)
-		return settle(ctx, tx, topics, []int64{keep}, nil)
+		return d.settle(ctx, tx, topics, []int64{keep}, nil)
 	})
 	if err != nil {
 		return feed.DedupEdit{}, editErr(err, "merge item %d into item %d", gone, keep)
@@ -261,7 +258,7 @@ func decide(ctx context.Context, tx *sql.Tx, kind string, a, b int64, copies []i
 // settle brings topic membership and the search index in line with the
 // items an edit changed; fresh are those not in the index yet. Moving
 // sightings fires none of the triggers that queue items for the index.
-func settle(ctx context.Context, tx *sql.Tx, topics []*feed.Topic, changed, fresh []int64) error {
+func (d *DB) settle(ctx context.Context, tx *sql.Tx, topics []*feed.Topic, changed, fresh []int64) error {
 	for _, id := range changed {
 		reindex := 1
 		for _, f := range fresh {
@@ -276,7 +273,7 @@ func settle(ctx context.Context, tx *sql.Tx, topics []*feed.Topic, changed, fres
 			return err
 		}
 	}
-	return flushSearch(ctx, tx, nil)
+	return d.flushSearch(ctx, tx, nil)
 }
 
 // reclassifyEdited recomputes an item's topics as ingest does after a
@@ -311,7 +308,7 @@ func (d *DB) Copies(ctx context.Context, item int64) ([]feed.Copy, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT g.id, s.name, g.guid, g.url, g.reason, g.seen,
 			coalesce(m.kind, ''), coalesce(m.from_item, 0), coalesce(m.at, 0)
 		FROM sightings g JOIN sources s ON s.id = g.source_id
-		LEFT JOIN (SELECT j.value AS copy, d.id, d.kind, d.at,
+		LEFT JOIN (SELECT CAST(j.value AS INTEGER) AS copy, d.id, d.kind, d.at,
 				CASE d.kind WHEN 'split' THEN d.item_a ELSE d.item_b END AS from_item
 			FROM dedup_decisions d, json_each(d.copies) j
 			WHERE (d.kind = 'split' AND d.item_b = ?1) OR (d.kind = 'merge' AND d.item_a = ?1)) m ON m.copy = g.id

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 
 func mustOpenDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	db, err := Open(context.Background(), testDBPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +61,7 @@ func count(t *testing.T, db *DB, table string) int {
 }
 
 func TestOpenConfiguresSQLite(t *testing.T) {
+	sqliteOnly(t, "SQLite pragmas")
 	db := mustOpenDB(t)
 	var mode string
 	var fk, version int
@@ -238,7 +238,7 @@ func TestSyncTopicsRecomputes(t *testing.T) {
 // Two processes (here: handles) opening a new database at once must not
 // both apply the same migration.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "race.db")
+	path := testDBPath(t)
 	errs := make(chan error, 8)
 	for range 8 {
 		go func() {
@@ -309,8 +309,10 @@ func TestIngestBatchesAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpenDB(t)
 	opt := IngestOptions{Topics: mustTopics(t, db, nil), NearDistance: 18}
-	if _, err := db.db.Exec(`CREATE TRIGGER no_heat BEFORE INSERT ON items WHEN new.title = 'Heat'
-		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+	if _, err := db.db.Exec(db.pick(`CREATE TRIGGER no_heat BEFORE INSERT ON items WHEN new.title = 'Heat'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, `CREATE FUNCTION no_heat() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE 'disk on fire'; END $$;
+		CREATE TRIGGER no_heat BEFORE INSERT ON items FOR EACH ROW WHEN (NEW.title = 'Heat') EXECUTE FUNCTION no_heat()`)); err != nil {
 		t.Fatal(err)
 	}
 	fetched := &FetchState{ETag: `"x"`, Status: 200, Fetched: time.Now()}
@@ -324,7 +326,7 @@ func TestIngestBatchesAllOrNothing(t *testing.T) {
 	if n := count(t, db, "items"); n != 0 {
 		t.Errorf("%d items stored after a failed transaction, want 0", n)
 	}
-	if _, err := db.db.Exec(`DROP TRIGGER no_heat`); err != nil {
+	if _, err := db.db.Exec(db.pick(`DROP TRIGGER no_heat`, `DROP TRIGGER no_heat ON items`)); err != nil {
 		t.Fatal(err)
 	}
 	res, err := db.IngestBatches(ctx, []Batch{

@@ -62,7 +62,11 @@ func (d *DB) SaveSubscription(ctx context.Context, s Subscription) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO websub
+		// Replaces the source's row; a token is new with each subscription.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM websub WHERE source_id = ?`, src); err != nil {
+			return fmt.Errorf("save subscription of %s: %w", s.Source, err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO websub
 			(source_id, token, hub, topic, secret, state, error, failures, requested, lease_end, renew_at, last_push)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			src, s.Token, s.Hub, s.Topic, s.Secret, s.State, s.Error, s.Failures,
