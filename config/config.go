@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -30,6 +31,7 @@ type Config struct {
 	Refresh        Refresh   `yaml:"refresh"`
 	Dedup          Dedup     `yaml:"dedup"`
 	Retention      Retention `yaml:"retention"`
+	Postgres       Postgres  `yaml:"postgres"`
 	Sources        []Source  `yaml:"sources"`
 	Topics         []Topic   `yaml:"topics"`
 
@@ -67,6 +69,23 @@ type Retention struct {
 	// MaxContent caps what is kept of one item's content; a longer item
 	// is cut at a paragraph and links to the rest at its site.
 	MaxContent ByteSize `yaml:"max_content"`
+}
+
+// Postgres tunes a PostgreSQL database (database: postgres://…); SQLite
+// ignores it.
+type Postgres struct {
+	MaxConns         int      `yaml:"max_conns"`         // pool size of each process (default 16)
+	ConnectTimeout   Duration `yaml:"connect_timeout"`   // to open one connection (default 10s)
+	StatementTimeout Duration `yaml:"statement_timeout"` // server-side limit per statement (default none)
+	// Lease is how long a replica holds the sources it claimed for a
+	// fetch: a replica that dies mid-fetch has its sources fetched by
+	// another once the lease ends (default 2m; longer than refresh.timeout).
+	Lease Duration `yaml:"lease"`
+}
+
+// IsPostgresURL reports whether database names a PostgreSQL server.
+func IsPostgresURL(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
 }
 
 type Source struct {
@@ -184,7 +203,9 @@ func (c *Config) resolvePaths(dir string) {
 		}
 		return filepath.Join(dir, p)
 	}
-	c.Database = abs(c.Database)
+	if !IsPostgresURL(c.Database) {
+		c.Database = abs(c.Database)
+	}
 	if c.AdminTokenFile != "" {
 		c.AdminTokenFile = abs(c.AdminTokenFile)
 	}

@@ -86,6 +86,19 @@ func (v *validator) top() {
 	if c.Retention.MaxItemsPerSource < 0 {
 		v.add("retention.max_items_per_source", "retention.max_items_per_source: must not be negative")
 	}
+	if IsPostgresURL(c.Database) {
+		if _, err := url.Parse(c.Database); err != nil {
+			v.add("database", "database: not a PostgreSQL URL: %v", err)
+		}
+	}
+	pg := c.Postgres
+	if pg.MaxConns < 0 || pg.ConnectTimeout < 0 || pg.StatementTimeout < 0 || pg.Lease < 0 {
+		v.add("postgres", "postgres: max_conns, connect_timeout, statement_timeout and lease must not be negative")
+	}
+	if pg.Lease != 0 && time.Duration(pg.Lease) <= time.Duration(c.Refresh.Timeout) {
+		v.add("postgres.lease", "postgres.lease: %v must be longer than refresh.timeout (%v), or a slow fetch would be fetched twice",
+			time.Duration(pg.Lease), time.Duration(c.Refresh.Timeout))
+	}
 }
 
 // minContent is the smallest content cap: a paragraph and the link to

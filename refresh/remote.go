@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -48,6 +50,13 @@ type Refresher struct {
 	// Other sources do no extra work.
 	FullContent map[string]bool
 	WebSub      *WebSub
+	// Owner names this process in the claims it takes on due sources
+	// (store.DB.ClaimDue): replicas on one database, and a cron refresh
+	// beside the daemon, each fetch what they claimed. Lease is how long
+	// a claim lasts when its process dies mid-fetch (DefaultLease when
+	// zero). An empty Owner takes a name made of host and process id.
+	Owner string
+	Lease time.Duration
 
 	// writeMu lets one fetch at a time write. SQLite has one writer anyway;
 	// waiting here hands the lock over at once, where SQLite's busy handler
@@ -134,11 +143,17 @@ func (r *Refresher) write(ctx context.Context, fn func() error) error {
 // retryBusy runs fn until the database is not busy, writeAttempts times at most.
 func (r *Refresher) retryBusy(ctx context.Context, fn func() error) error {
 	var err error
-	for range writeAttempts {
+	for attempt := range writeAttempts {
 		if err = fn(); !store.IsBusy(err) || ctx.Err() != nil {
 			return err
 		}
 		r.logger().DebugContext(ctx, "database busy; retrying", "err", err)
+		// SQLite has waited in its busy handler already; a PostgreSQL
+		// server restarting needs a moment before a new connection works.
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
 	}
 	return err
 }
@@ -255,6 +270,59 @@ func (r *Refresher) Due(ctx context.Context, force bool, only []string) ([]store
 		}
 	}
 	return r.Ingester.DB.FetchList(ctx, f)
+}
+
+// DefaultLease is how long a claim on a due source lasts: longer than a
+// fetch (refresh.timeout) plus its wait for a slot and for the writer.
+const DefaultLease = 2 * time.Minute
+
+var defaultOwner = sync.OnceValue(func() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%04x", host, os.Getpid(), rand.Uint32()&0xffff)
+})
+
+func (r *Refresher) owner() string {
+	if r.Owner != "" {
+		return r.Owner
+	}
+	return defaultOwner()
+}
+
+func (r *Refresher) lease() time.Duration {
+	if r.Lease > 0 {
+		return r.Lease
+	}
+	return DefaultLease
+}
+
+// Claim claims up to n due sources for this process (remote ones only,
+// with remoteOnly) and returns them; none when nothing is due or other
+// processes hold what is.
+func (r *Refresher) Claim(ctx context.Context, n int, remoteOnly bool) ([]store.SourceInfo, error) {
+	return r.Ingester.DB.ClaimDue(ctx, r.owner(), r.now(), r.lease(), n, remoteOnly)
+}
+
+// ReleaseClaims gives back the claims of sources this process did not
+// fetch, when it stops.
+func (r *Refresher) ReleaseClaims(ctx context.Context) error {
+	return r.Ingester.DB.ReleaseClaims(ctx, r.owner())
+}
+
+// PassDue refreshes the due sources this process can claim, a slot's
+// worth at a time, so that no claim waits long for a slot: it is what a
+// cron refresh does beside the daemon and other replicas.
+func (r *Refresher) PassDue(ctx context.Context) ([]store.SourceInfo, []Result, error) {
+	var all []store.SourceInfo
+	var results []Result
+	for ctx.Err() == nil {
+		due, err := r.Claim(ctx, 2*r.InFlight(), false)
+		if err != nil || len(due) == 0 {
+			return all, results, err
+		}
+		all = append(all, due...)
+		results = append(results, r.Pass(ctx, due)...)
+	}
+	return all, results, ctx.Err()
 }
 
 // Pass refreshes sources with at most Concurrency fetching at once (the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/topicfeed/topicfeed/store"
 )
 
 // Run refreshes remote sources as they come due, looking for due sources
@@ -23,7 +25,16 @@ import (
 func (r *Refresher) Run(ctx context.Context, every time.Duration, requests <-chan []string) {
 	d := &dispatcher{r: r, sem: make(chan struct{}, r.InFlight()),
 		ts: &tracker{busy: map[string]bool{}, finished: map[string]time.Time{}}}
-	defer d.wg.Wait()
+	defer func() {
+		d.wg.Wait()
+		// Claims taken but not fetched go back at once rather than when
+		// their lease runs out.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.ReleaseClaims(ctx); err != nil {
+			r.logger().WarnContext(ctx, "release claims", "err", err)
+		}
+	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	force, only := false, []string(nil)
@@ -52,12 +63,36 @@ type dispatcher struct {
 
 // dispatch starts a fetch of every source listed as due (or forced) that
 // is not being fetched already, waiting for free slots; false once ctx ends.
+// Due sources are claimed (Refresher.Claim) a slot's worth at a time, so
+// that replicas share them and no claim waits long for a slot; forced
+// ones, which an operator asked for, are fetched whoever holds them.
 func (d *dispatcher) dispatch(ctx context.Context, force bool, only []string) bool {
-	listed := time.Now()
-	due, err := d.r.Due(ctx, force, only)
-	if err != nil && ctx.Err() == nil {
-		d.r.logger().ErrorContext(ctx, "list due sources", "err", err)
+	if force || len(only) > 0 {
+		due, err := d.r.Due(ctx, force, only)
+		if err != nil && ctx.Err() == nil {
+			d.r.logger().ErrorContext(ctx, "list due sources", "err", err)
+		}
+		return d.start(ctx, due, force)
 	}
+	for ctx.Err() == nil {
+		due, err := d.r.Claim(ctx, cap(d.sem), true)
+		if err != nil && ctx.Err() == nil {
+			d.r.logger().ErrorContext(ctx, "claim due sources", "err", err)
+		}
+		if len(due) == 0 {
+			break
+		}
+		if !d.start(ctx, due, false) {
+			return false
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// start fetches sources, each in a slot, unless it is being fetched
+// already; false once ctx ends.
+func (d *dispatcher) start(ctx context.Context, due []store.SourceInfo, force bool) bool {
+	listed := time.Now()
 	for _, s := range due {
 		remote := s.Path == "" && s.URL != ""
 		if (!remote && !force) || !d.ts.claim(s.Name, listed) {

@@ -16,6 +16,9 @@ import (
 // temporary file beside path and linked into place only when complete, so
 // a crash or a full disk never leaves a half-written backup under path.
 func (d *DB) Backup(ctx context.Context, path string) error {
+	if d.pg != nil {
+		return fmt.Errorf("backup %s: the database is on PostgreSQL; back it up with pg_dump (docs/SCALING.md)", path)
+	}
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("backup %s: file already exists (will not overwrite)", path)
 	} else if !errors.Is(err, fs.ErrNotExist) {

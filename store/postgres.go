@@ -71,6 +71,11 @@ func SetPGOptions(o PGOptions) {
 const writeLockSQL = "SELECT pg_advisory_xact_lock(500085844323)" // "topic"
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	return openPostgresAt(ctx, dsn, len(pgMigrationNames()))
+}
+
+// openPostgresAt opens dsn migrated to version (tests open earlier ones).
+func openPostgresAt(ctx context.Context, dsn string, version int) (*DB, error) {
 	pgOptionsMu.Lock()
 	o := pgOptions
 	pgOptionsMu.Unlock()
@@ -89,7 +94,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sdb.SetMaxIdleConns(maxConns)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{db: sdb, path: dsn, pg: &pgState{cfg: cfg}, near: newNearIndex(), Now: time.Now}
-	if err := d.migratePG(ctx); err != nil {
+	if err := d.migrateTo(ctx, version); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", Redact(dsn), err)
 	}
@@ -329,15 +334,10 @@ func (d *DB) pick(sqlite, postgres string) string {
 // Postgres reports whether the database is on PostgreSQL.
 func (d *DB) Postgres() bool { return d.pg != nil }
 
-// migratePG applies each embedded PostgreSQL migration newer than the
-// version in topicfeed_schema, each in its own transaction under the write
-// lock, so two replicas starting at once apply each migration once.
-func (d *DB) migratePG(ctx context.Context) error {
-	return d.migrateTo(ctx, len(pgMigrationNames()))
-}
-
-// migrateTo applies PostgreSQL migrations up to version (tests stop early
-// to migrate from a previous version).
+// migrateTo applies each embedded PostgreSQL migration newer than the
+// version in topicfeed_schema, up to version, each in its own transaction
+// under the write lock, so two replicas starting at once apply each
+// migration once.
 func (d *DB) migrateTo(ctx context.Context, version int) error {
 	names := pgMigrationNames()
 	for i, n := range names {

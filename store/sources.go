@@ -85,7 +85,7 @@ func saveFetchState(ctx context.Context, tx *sql.Tx, id int64, f *FetchState) er
 	_, err := tx.ExecContext(ctx, `UPDATE sources SET
 		url = CASE WHEN ?1 <> '' THEN ?1 ELSE url END,
 		etag = ?2, last_modified = ?3, last_status = ?4, last_error = ?5, failures = ?6,
-		next_fetch = ?7, disabled = ?8, last_fetch = ?9,
+		next_fetch = ?7, disabled = ?8, last_fetch = ?9, lease_owner = '', lease_until = 0,
 		poll_interval = coalesce(?11, poll_interval), poll_reason = coalesce(?12, poll_reason),
 		poll_newest = coalesce(?13, poll_newest), poll_gap = coalesce(?14, poll_gap) WHERE id = ?10`,
 		f.MovedTo, f.ETag, f.LastModified, f.Status, f.Error, f.Failures,

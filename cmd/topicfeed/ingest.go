@@ -83,6 +83,9 @@ func (e *env) openDB(ctx context.Context) (*store.DB, error) {
 			return nil, err
 		}
 	}
+	pg := e.cfg.Postgres
+	store.SetPGOptions(store.PGOptions{MaxConns: pg.MaxConns, ConnectTimeout: time.Duration(pg.ConnectTimeout),
+		StatementTimeout: time.Duration(pg.StatementTimeout)})
 	return store.Open(ctx, e.cfg.Database)
 }
 

@@ -36,18 +36,28 @@ func runRefresh(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	r := e.refresher(ing)
-	due, err := r.Due(ctx, *force, only)
-	if err != nil {
-		return err
-	}
-	// Sources imported from OPML live only in the database, so names are
-	// checked against it rather than the config file.
-	if missing := unknownSources(only, due); len(missing) > 0 {
-		return &exitError{exitBadConfig, fmt.Errorf("unknown source %s", strings.Join(missing, ", "))}
+	var due []store.SourceInfo
+	var results []refresh.Result
+	if *force || len(only) > 0 {
+		if due, err = r.Due(ctx, *force, only); err != nil {
+			return err
+		}
+		// Sources imported from OPML live only in the database, so names are
+		// checked against it rather than the config file.
+		if missing := unknownSources(only, due); len(missing) > 0 {
+			return &exitError{exitBadConfig, fmt.Errorf("unknown source %s", strings.Join(missing, ", "))}
+		}
+		results = r.Pass(ctx, due)
+	} else if due, results, err = r.PassDue(ctx); err != nil {
+		// What was claimed was fetched; the rest is left due.
+		fmt.Fprintf(e.stderr, "claim due sources: %v\n", err)
 	}
 	failed := 0
+	if err != nil {
+		failed++
+	}
 	var total refreshTotals
-	for _, res := range r.Pass(ctx, due) {
+	for _, res := range results {
 		if res.Err != nil {
 			failed++
 			// A folder reports each rejected file on a line of its own.
@@ -110,6 +120,7 @@ func (e *env) refresher(ing *refresh.Ingester) *refresh.Refresher {
 		Client:      fetch.NewClient(opts),
 		Untrusted:   fetch.NewClient(untrusted),
 		Concurrency: rc.Concurrency,
+		Lease:       time.Duration(e.cfg.Postgres.Lease),
 		Log:         e.log,
 		Now:         time.Now,
 		Intervals:   intervals,

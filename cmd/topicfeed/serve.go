@@ -78,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Timeouts and the header cap: docs/API.md, "Limits".
 	srv := publish.NewServer(d.pub.Handler())
 	e.log.Info("serving", "addr", "http://"+ln.Addr().String(), "config", e.cfg.File,
-		"database", e.cfg.Database, "admin_api", token != "")
+		"database", store.Redact(e.cfg.Database), "admin_api", token != "")
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- serveUntil(ctx, srv, ln) }()
 	go d.watchChanges(ctx)
