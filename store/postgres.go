@@ -348,6 +348,11 @@ func (d *DB) migrateTo(ctx context.Context, version int) error {
 	for {
 		applied := ""
 		err := d.transact(ctx, func(tx *sql.Tx) error {
+			// A migration may take longer than postgres.statement_timeout,
+			// which is for the daemon's statements.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS topicfeed_schema (version INTEGER NOT NULL)`); err != nil {
 				return err
 			}

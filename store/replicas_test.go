@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,4 +174,25 @@ func TestPostgresMigratesFromPreviousVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	again.Close()
+}
+
+// The pool's limits come from the config's postgres section.
+func TestPostgresOptions(t *testing.T) {
+	if !onPostgres {
+		t.Skip("PostgreSQL run only")
+	}
+	SetPGOptions(PGOptions{MaxConns: 3, StatementTimeout: 100 * time.Millisecond})
+	defer SetPGOptions(PGOptions{})
+	db, err := Open(context.Background(), testDBPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := db.db.Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("MaxOpenConnections = %d, want 3", n)
+	}
+	_, err = db.db.Exec(`SELECT pg_sleep(2)`)
+	if err == nil || !strings.Contains(err.Error(), "statement timeout") {
+		t.Errorf("a 2 s statement with a 100 ms statement_timeout: %v", err)
+	}
 }
