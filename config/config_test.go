@@ -102,6 +102,9 @@ func TestProblems(t *testing.T) {
 		{"listen", "listen: nowhere\n", []string{`t.yaml:1: listen: "nowhere" is not host:port`}},
 		{"distance", "dedup: {near_duplicate_distance: 99}\n", []string{`t.yaml:1: dedup.near_duplicate_distance: 99 is not between 0 and 64`}},
 		{"content cap", "retention:\n  max_content: 100B\n", []string{`t.yaml:2: retention.max_content: must be at least 1KiB`}},
+		{"short lease", "refresh: {timeout: 30s}\npostgres:\n  lease: 10s\n", []string{`t.yaml:3: postgres.lease: 10s must be longer than refresh.timeout (30s)`}},
+		{"negative pool", "postgres: {max_conns: -1}\n", []string{`t.yaml:1: postgres: max_conns`}},
+		{"bad postgres URL", "database: 'postgres://u@h:port/db'\n", []string{`t.yaml:1: database: not a PostgreSQL URL`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,5 +157,20 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 	if _, err := Parse("../examples/topicfeed.yaml", b); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A PostgreSQL URL is not a path: it is kept as written, not joined to
+// the config file's folder.
+func TestPostgresDatabaseNotAPath(t *testing.T) {
+	c, err := Parse("/etc/topicfeed/t.yaml", []byte("database: postgres://tf@db.internal/topicfeed\npostgres: {max_conns: 4, lease: 3m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database != "postgres://tf@db.internal/topicfeed" {
+		t.Errorf("database = %q, want the URL as written", c.Database)
+	}
+	if c.Postgres.MaxConns != 4 || time.Duration(c.Postgres.Lease) != 3*time.Minute {
+		t.Errorf("postgres = %+v", c.Postgres)
 	}
 }
