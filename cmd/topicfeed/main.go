@@ -59,6 +59,7 @@ var commands = []command{
 	{"search", "QUERY [-format F] [-limit N]", "full-text search with the rule language", runSearch},
 	{"prune", "", "delete items beyond the retention policy (pinned items stay)", runPrune},
 	{"backup", "FILE", "write a consistent copy of the database to FILE", runBackup},
+	{"copy-db", "-from FILE -to postgres://URL", "copy a SQLite database into an empty PostgreSQL database", runCopyDB},
 	{"topics", "", "list topics with counts and last update", runTopics},
 	{"sources", "", "list sources with fetch state", runSources},
 	{"opml", "export | import FILE", "sources as OPML 2.0", runOPML},
