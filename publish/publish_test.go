@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,7 +27,7 @@ const base = "http://feeds.example.org"
 
 var t0 = time.Date(2026, 5, 20, 9, 30, 0, 0, time.UTC)
 
-// fixture is a real store in a temp file holding a few items in two
+// fixture is a real store (SQLite or PostgreSQL) holding a few items in two
 // topics, "harbour" (rule-matched) and "all".
 type fixture struct {
 	db     *store.DB
@@ -37,10 +36,20 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	return openFixture(t, testDBPath(t), nil)
+}
+
+// openFixture builds newFixture's store in the database at path, on the
+// clock now unless that is nil.
+func openFixture(t testing.TB, path string, now func() time.Time) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "tf.db"))
+	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if now != nil {
+		db.Now = now
 	}
 	t.Cleanup(func() { db.Close() })
 	rule, err := feed.ParseRule("harbour OR port")

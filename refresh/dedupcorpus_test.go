@@ -78,9 +78,17 @@ func (s *corpusStats) add(o corpusStats) {
 // TestDedupCorpus ingests every case of the dedup corpus into its own
 // database with the default settings and checks that exactly the
 // groups.txt lines were merged: no false merges, no missed merges, nothing
-// stored that groups.txt does not name. It logs a precision/recall table
+// stored that groups.txt does not name. It does so on each backend and
+// logs a precision/recall table per backend
 // (go test ./refresh -run TestDedupCorpus -v).
 func TestDedupCorpus(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { dedupCorpusOn(t, b.newDB) })
+	}
+}
+
+// dedupCorpusOn runs every case in databases newDB names.
+func dedupCorpusOn(t *testing.T, newDB func(testing.TB) string) {
 	entries, err := os.ReadDir(dedupCorpus)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +109,7 @@ func TestDedupCorpus(t *testing.T) {
 		st, ran := corpusStats{name: e.Name(), kind: kind, failed: true}, false
 		t.Run(e.Name(), func(t *testing.T) {
 			ran = true
-			st = runDedupCase(t, filepath.Join(dedupCorpus, e.Name()), kind)
+			st = runDedupCase(t, newDB, filepath.Join(dedupCorpus, e.Name()), kind)
 			st.failed = t.Failed()
 		})
 		if ran { // not left out by -run
@@ -114,7 +122,7 @@ func TestDedupCorpus(t *testing.T) {
 	t.Log("dedup corpus, pairs of inputs within each case:\n" + corpusTable(stats))
 }
 
-func runDedupCase(t *testing.T, dir, kind string) corpusStats {
+func runDedupCase(t *testing.T, newDB func(testing.TB) string, dir, kind string) corpusStats {
 	c := readDedupCase(t, dir)
 	merges := slices.ContainsFunc(c.groups, func(g []string) bool { return len(g) > 1 })
 	switch {
@@ -127,7 +135,7 @@ func runDedupCase(t *testing.T, dir, kind string) corpusStats {
 	if t.Failed() {
 		return st // the case itself is inconsistent; its errors say how
 	}
-	db := ingestDedupCase(t, c)
+	db := ingestDedupCase(t, newDB, c)
 	items, err := db.Recent(context.Background(), 1<<20)
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +305,7 @@ func (c *dedupCase) readGroups(t *testing.T) {
 // ingestDedupCase stores a case as a fresh install with the default
 // config would: each subfolder a path source, ingested one after another
 // in name order, as successive refreshes would bring them.
-func ingestDedupCase(t *testing.T, c *dedupCase) *store.DB {
+func ingestDedupCase(t *testing.T, newDB func(testing.TB) string, c *dedupCase) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
@@ -311,7 +319,7 @@ func ingestDedupCase(t *testing.T, c *dedupCase) *store.DB {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "dedup.db"))
+	db, err := store.Open(ctx, newDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,9 @@ type devLabels struct {
 	Distinct [][]string `json:"distinct_pairs"`
 }
 
-// ingestDevset stores the whole devset with its topics and returns each
-// file's item id.
-func ingestDevset(t *testing.T, distance int) (*store.DB, map[string]int64) {
+// ingestDevset stores the whole devset with its topics in the database
+// newDB names and returns each file's item id.
+func ingestDevset(t *testing.T, newDB func(testing.TB) string, distance int) (*store.DB, map[string]int64) {
 	t.Helper()
 	if _, err := os.Stat(devset); err != nil {
 		t.Skip("../shared/devset absent")
@@ -35,7 +35,7 @@ func ingestDevset(t *testing.T, distance int) (*store.DB, map[string]int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "devset.db"))
+	db, err := store.Open(ctx, newDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,15 +72,20 @@ func ingestDevset(t *testing.T, distance int) (*store.DB, map[string]int64) {
 // TestDevsetDedup: every duplicate group is one item, no other pair
 // merges, and the folder comes to exactly 30 items.
 func TestDevsetDedup(t *testing.T) {
-	_, ids := ingestDevset(t, -1)
-	checkDevsetPairs(t, ids, true)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			_, ids := ingestDevset(t, b.newDB, -1)
+			checkDevsetPairs(t, ids, true)
+		})
+	}
 }
 
 // TestDevsetDistances reports precision and recall as the near-duplicate
 // distance varies; 0 leaves only exact identities (guid, URL, text hash).
+// It tunes a setting, so SQLite alone: TestDevsetDedup compares backends.
 func TestDevsetDistances(t *testing.T) {
 	for _, d := range []int{0, 6, 12, 18, 24, 32} {
-		_, ids := ingestDevset(t, d)
+		_, ids := ingestDevset(t, backends[0].newDB, d)
 		tp, fp, fn := checkDevsetPairs(t, ids, false)
 		t.Logf("distance %2d: precision %.3f, recall %.3f (tp %d, fp %d, fn %d)", d, ratio(tp, tp+fp), ratio(tp, tp+fn), tp, fp, fn)
 		if fp > 0 {
@@ -147,7 +152,13 @@ func checkDevsetPairs(t *testing.T, ids map[string]int64, strict bool) (tp, fp, 
 
 // TestDevsetTopics: each topic holds exactly the expected items.
 func TestDevsetTopics(t *testing.T) {
-	db, ids := ingestDevset(t, -1)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { checkDevsetTopics(t, b.newDB) })
+	}
+}
+
+func checkDevsetTopics(t *testing.T, newDB func(testing.TB) string) {
+	db, ids := ingestDevset(t, newDB, -1)
 	var expected map[string]any
 	readJSON(t, filepath.Join(devset, "topics_expected.json"), &expected)
 	for topic, v := range expected {

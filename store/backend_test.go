@@ -2,9 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/topicfeed/topicfeed/internal/pgtest"
@@ -16,34 +13,10 @@ import (
 // SQLite file or a new PostgreSQL database by the run.
 var onPostgres bool
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if !pgtest.Available() {
-		fmt.Fprintln(os.Stderr, "store: PostgreSQL not installed; the PostgreSQL run of the store tests is skipped")
-	} else if os.Getenv("TOPICFEED_TEST_SQLITE_ONLY") == "" {
-		fmt.Fprintln(os.Stderr, "store: running the store tests again on PostgreSQL")
-		onPostgres = true
-		if c := m.Run(); c != 0 {
-			code = c
-		}
-	}
-	pgtest.Main(exitCode(code))
-}
-
-// exitCode is a *testing.M stand-in whose Run reports code, so pgtest.Main
-// stops the server and exits with the combined result.
-type exitCode int
-
-func (c exitCode) Run() int { return int(c) }
+func TestMain(m *testing.M) { pgtest.RunBoth(m, "store", &onPostgres) }
 
 // testDBPath names a new, empty database for t on the backend of this run.
-func testDBPath(t testing.TB) string {
-	t.Helper()
-	if onPostgres {
-		return pgtest.DSN(t)
-	}
-	return filepath.Join(t.TempDir(), "test.db")
-}
+func testDBPath(t testing.TB) string { return pgtest.DBPath(t, onPostgres, "test.db") }
 
 // sqliteOnly skips t on the PostgreSQL run: it tests something of SQLite's
 // own (its file, WAL, locking) that PostgreSQL does not have.

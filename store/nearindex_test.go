@@ -152,8 +152,12 @@ func TestNearIndexFold(t *testing.T) {
 	}
 }
 
-// undo0015 takes a database back to what migration 0015 found.
-var undo0015 = []string{`ALTER TABLE sources DROP COLUMN poll_gap`, `ALTER TABLE sources DROP COLUMN poll_newest`}
+// undo0016 takes a database back to what migration 0016 found.
+var undo0016 = []string{`ALTER TABLE sources DROP COLUMN lease_until`, `ALTER TABLE sources DROP COLUMN lease_owner`}
+
+// undo0015 takes a database back to what migration 0015 found (and
+// undoes every later one).
+var undo0015 = append(slices.Clone(undo0016), `ALTER TABLE sources DROP COLUMN poll_gap`, `ALTER TABLE sources DROP COLUMN poll_newest`)
 
 // undo0014 takes a database back to what migration 0014 found (and
 // undoes 0015 first; 0013 replays as it is).

@@ -98,7 +98,7 @@ func importOPML(ctx context.Context, e *env, db *store.DB, file string) error {
 	fmt.Fprintf(e.stdout, "%d sources added, %d already present, %d rejected\n", added, present, rejected)
 	if added > 0 {
 		fmt.Fprintf(e.stdout, "Note: imported sources are stored in the database %s, not in the config file; "+
-			"`topicfeed opml export` lists them.\n", e.cfg.Database)
+			"`topicfeed opml export` lists them.\n", store.Redact(e.cfg.Database))
 	}
 	if rejected > 0 {
 		return errQuiet
