@@ -37,6 +37,10 @@ func Redact(database string) string {
 	if err != nil {
 		return "postgres://(unparsable URL)"
 	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
 }
 

@@ -196,3 +196,16 @@ func TestPostgresOptions(t *testing.T) {
 		t.Errorf("a 2 s statement with a 100 ms statement_timeout: %v", err)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://tf:secret@db/topicfeed":             "postgres://tf:xxxxx@db/topicfeed",
+		"postgresql://tf@db/topicfeed?password=secret":  "postgresql://tf@db/topicfeed?password=xxxxx",
+		"/var/lib/topicfeed/topicfeed.db":               "/var/lib/topicfeed/topicfeed.db",
+		"postgres://tf@/topicfeed?host=/run/postgresql": "postgres://tf@/topicfeed?host=/run/postgresql",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
