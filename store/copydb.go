@@ -375,18 +375,5 @@ func (d *DB) rebuildSearch(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 // queryStrings runs a query of one text column.
 func queryStrings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return scanColumn[string](tx.QueryContext(ctx, q, args...))
 }

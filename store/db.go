@@ -143,45 +143,63 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
 }
 
-// migrate applies each embedded migration newer than PRAGMA user_version,
-// each in its own transaction, so a crash leaves the schema at a version.
+// migrate applies each embedded migration newer than PRAGMA user_version.
 // The version is read inside the (immediate, so write-locked) transaction:
 // two processes opening a new database at once apply each migration once.
 func (d *DB) migrate(ctx context.Context) error {
-	names, err := globSorted("migrations/*.sql")
+	return d.applyMigrations(ctx, "migrations", -1, func(tx *sql.Tx) (int, error) {
+		var v int
+		err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+		return v, err
+	}, func(tx *sql.Tx, v int) error {
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v))
+		return err
+	})
+}
+
+// applyMigrations applies the embedded migrations in dir (NNNN_name.sql)
+// newer than the version the database holds, up to upTo (all when
+// negative), each in its own write transaction, so a crash leaves the
+// schema at a version. version and setVersion read and write the version
+// where the backend keeps it.
+func (d *DB) applyMigrations(ctx context.Context, dir string, upTo int,
+	version func(*sql.Tx) (int, error), setVersion func(*sql.Tx, int) error) error {
+	names, err := globSorted(dir + "/*.sql")
 	if err != nil {
 		return err
 	}
 	// A file's number is the version it makes: a gap would make a later
 	// file take an earlier version's place and skip it for good.
 	for i, n := range names {
-		if want := fmt.Sprintf("migrations/%04d_", i+1); !strings.HasPrefix(n, want) {
-			return fmt.Errorf("migration %s: expected number %04d", strings.TrimPrefix(n, "migrations/"), i+1)
+		if want := fmt.Sprintf("%s/%04d_", dir, i+1); !strings.HasPrefix(n, want) {
+			return fmt.Errorf("migration %s: expected number %04d", strings.TrimPrefix(n, dir+"/"), i+1)
 		}
+	}
+	if upTo < 0 {
+		upTo = len(names)
 	}
 	for {
 		applied := ""
 		err := d.transact(ctx, func(tx *sql.Tx) error {
-			var version int
-			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			v, err := version(tx)
+			if err != nil {
 				return err
 			}
-			if version > len(names) {
-				return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", version, len(names))
+			if v > len(names) {
+				return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", v, len(names))
 			}
-			if version == len(names) {
+			if v >= upTo {
 				return nil
 			}
-			applied = strings.TrimPrefix(names[version], "migrations/")
-			body, err := migrations.ReadFile(names[version])
+			applied = strings.TrimPrefix(names[v], dir+"/")
+			body, err := migrations.ReadFile(names[v])
 			if err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", applied, err)
 			}
-			_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1))
-			return err
+			return setVersion(tx, v+1)
 		})
 		if err != nil || applied == "" {
 			return err

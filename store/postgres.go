@@ -338,62 +338,35 @@ func (d *DB) pick(sqlite, postgres string) string {
 // Postgres reports whether the database is on PostgreSQL.
 func (d *DB) Postgres() bool { return d.pg != nil }
 
-// migrateTo applies each embedded PostgreSQL migration newer than the
-// version in topicfeed_schema, up to version, each in its own transaction
-// under the write lock, so two replicas starting at once apply each
-// migration once.
+// migrateTo applies the PostgreSQL migrations up to version, keeping the
+// version in topicfeed_schema. Each runs under the write lock, so two
+// replicas starting at once apply each migration once.
 func (d *DB) migrateTo(ctx context.Context, version int) error {
-	names := pgMigrationNames()
-	for i, n := range names {
-		if want := fmt.Sprintf("migrations/postgres/%04d_", i+1); !strings.HasPrefix(n, want) {
-			return fmt.Errorf("migration %s: expected number %04d", n, i+1)
+	return d.applyMigrations(ctx, pgMigrations, version, func(tx *sql.Tx) (int, error) {
+		// A migration may take longer than postgres.statement_timeout,
+		// which is for the daemon's statements.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return 0, err
 		}
-	}
-	for {
-		applied := ""
-		err := d.transact(ctx, func(tx *sql.Tx) error {
-			// A migration may take longer than postgres.statement_timeout,
-			// which is for the daemon's statements.
-			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS topicfeed_schema (version INTEGER NOT NULL)`); err != nil {
-				return err
-			}
-			var v int
-			err := tx.QueryRowContext(ctx, `SELECT version FROM topicfeed_schema`).Scan(&v)
-			if errors.Is(err, sql.ErrNoRows) {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO topicfeed_schema (version) VALUES (0)`); err != nil {
-					return err
-				}
-			} else if err != nil {
-				return err
-			}
-			if v > len(names) {
-				return fmt.Errorf("database schema version %d is newer than this topicfeed (%d)", v, len(names))
-			}
-			if v >= version {
-				return nil
-			}
-			applied = strings.TrimPrefix(names[v], "migrations/postgres/")
-			body, err := migrations.ReadFile(names[v])
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", applied, err)
-			}
-			_, err = tx.ExecContext(ctx, `UPDATE topicfeed_schema SET version = $1`, v+1)
-			return err
-		})
-		if err != nil || applied == "" {
-			return err
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS topicfeed_schema (version INTEGER NOT NULL)`); err != nil {
+			return 0, err
 		}
-	}
+		var v int
+		err := tx.QueryRowContext(ctx, `SELECT version FROM topicfeed_schema`).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, err = tx.ExecContext(ctx, `INSERT INTO topicfeed_schema (version) VALUES (0)`)
+		}
+		return v, err
+	}, func(tx *sql.Tx, v int) error {
+		_, err := tx.ExecContext(ctx, `UPDATE topicfeed_schema SET version = ?`, v)
+		return err
+	})
 }
 
+const pgMigrations = "migrations/postgres"
+
 func pgMigrationNames() []string {
-	names, _ := globSorted("migrations/postgres/*.sql")
+	names, _ := globSorted(pgMigrations + "/*.sql")
 	return names
 }
 

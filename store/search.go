@@ -175,18 +175,21 @@ func queryIDs(ctx context.Context, db interface {
 }
 
 // scanIDs reads the rows of a query of one integer column.
-func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) { return scanColumn[int64](rows, err) }
+
+// scanColumn reads the rows of a query of one column.
+func scanColumn[T any](rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
