@@ -299,13 +299,9 @@ const searchRow = `SELECT ` + itemColumns + `, (SELECT coalesce(json_group_array
 	FROM items i`
 
 // searchHitsPG is searchHits on PostgreSQL: the GIN index of terms finds
-// the hits of the tsquery ?1. Ordered by id itself, the planner walked
-// the primary key backwards testing each row's terms, reading every
-// tsvector on the way (15 s for a word in 15% of 100k items); id + 0
-// keeps it on the GIN index and a top-N sort of the hits (0.14 s).
-const searchHitsPG = `SELECT i.id FROM items i JOIN (
-		SELECT id FROM search WHERE terms @@ CAST(?1 AS tsquery) ORDER BY id + 0 DESC LIMIT ?2
-	) h ON h.id = i.id
+// the hits of the tsquery ?1 (search_hits, PostgreSQL migration 0003,
+// says why it is a function).
+const searchHitsPG = `SELECT i.id FROM items i JOIN search_hits(CAST(?1 AS tsquery), ?2) h(id) ON h.id = i.id
 	ORDER BY i.published DESC, i.id DESC LIMIT ?3`
 
 // tsquery is an FTS5 query of FTSQuery's form (quoted base-32 terms, AND,
