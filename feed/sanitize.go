@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"bytes"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -21,6 +23,24 @@ var policy = sync.OnceValue(func() *bluemonday.Policy {
 	return p
 })
 
+// bufs holds the scratch buffers Sanitize and HTMLText write into before
+// the one copy they return: a refresh sanitises every new item, and the
+// buffers each call grew and dropped were a fifth of a pass's allocation.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+// putBuf keeps b for reuse unless one huge item grew it.
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		bufs.Put(b)
+	}
+}
+
 // Sanitize makes untrusted HTML safe to republish: no scripts, event
 // handlers or javascript: URLs, and relative links resolved against base
 // so they still work in a reader.
@@ -28,27 +48,51 @@ func Sanitize(fragment, base string) string {
 	if strings.TrimSpace(fragment) == "" {
 		return ""
 	}
-	return strings.TrimSpace(policy().Sanitize(resolveLinks(fragment, base)))
+	var in io.Reader
+	if resolved := getBuf(); resolveLinksTo(resolved, fragment, base) {
+		defer putBuf(resolved)
+		in = bytes.NewReader(resolved.Bytes())
+	} else {
+		putBuf(resolved)
+		in = strings.NewReader(fragment)
+	}
+	out := getBuf()
+	defer putBuf(out)
+	// As policy().Sanitize, which returns "" when the tokenizer fails.
+	if err := policy().SanitizeReaderToWriter(in, out); err != nil {
+		return ""
+	}
+	return string(bytes.TrimSpace(out.Bytes()))
 }
 
-// resolveLinks rewrites href and src attributes to absolute URLs. Only
-// the tags that have one are rebuilt; everything else is copied as it came,
-// since the sanitiser parses it again anyway.
+// resolveLinks rewrites href and src attributes to absolute URLs.
 func resolveLinks(fragment, base string) string {
-	if !containsFold(fragment, "href") && !containsFold(fragment, "src") {
+	var out bytes.Buffer
+	if !resolveLinksTo(&out, fragment, base) {
 		return fragment
+	}
+	return out.String()
+}
+
+// resolveLinksTo writes fragment to out with its href and src attributes
+// made absolute, and reports whether it did; false (out untouched) when
+// there is nothing to resolve. Only the tags that have one are rebuilt;
+// everything else is copied as it came, since the sanitiser parses it
+// again anyway.
+func resolveLinksTo(out *bytes.Buffer, fragment, base string) bool {
+	if !containsFold(fragment, "href") && !containsFold(fragment, "src") {
+		return false
 	}
 	b, err := url.Parse(base)
 	if err != nil || base == "" || !b.IsAbs() {
-		return fragment
+		return false
 	}
 	z := html.NewTokenizer(strings.NewReader(fragment))
-	var out strings.Builder
 	out.Grow(len(fragment) + len(fragment)/8)
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			return out.String()
+			return true
 		}
 		if (tt == html.StartTagToken || tt == html.SelfClosingTagToken) && hasLink(z.Raw()) {
 			tok := z.Token()
@@ -106,7 +150,8 @@ func HTMLText(fragment string) string {
 		return strings.TrimSpace(fragment)
 	}
 	z := html.NewTokenizer(strings.NewReader(fragment))
-	var out strings.Builder
+	out := getBuf()
+	defer putBuf(out)
 	skip := 0
 	for {
 		switch z.Next() {

@@ -108,3 +108,34 @@ func FuzzSanitizeText(f *testing.F) {
 		}
 	})
 }
+
+// TestSanitizePooledBuffers checks Sanitize, which writes through reused
+// buffers, against the policy applied to resolveLinks's string, call after
+// call, hostile input among them: nothing of one call reaches the next.
+func TestSanitizePooledBuffers(t *testing.T) {
+	const base = "https://site.example/blog/"
+	frags := []string{
+		`<p onclick="x()">one <a href="/a">link</a><script>alert(1)</script></p>`,
+		`<img src="javascript:alert(1)"><a href="javascript:alert(2)">x</a>`,
+		"plain text, no markup",
+		`<iframe src="https://evil.example/"></iframe><p>after</p>`,
+		`<a href="rel">r</a>` + strings.Repeat("<b>long</b> ", 2000),
+		"   ",
+		`<style>p{}</style><p style="color:red">styled</p>`,
+		`<p>short</p>`,
+	}
+	for round := range 3 {
+		for _, f := range frags {
+			want := ""
+			if strings.TrimSpace(f) != "" {
+				want = strings.TrimSpace(policy().Sanitize(resolveLinks(f, base)))
+			}
+			if got := Sanitize(f, base); got != want {
+				t.Fatalf("round %d: Sanitize(%.60q) = %.80q, want %.80q", round, f, got, want)
+			}
+			if got := Sanitize(f, base); strings.Contains(got, "<script") || strings.Contains(got, "javascript:") || strings.Contains(got, "onclick") {
+				t.Fatalf("Sanitize(%.60q) kept something hostile: %.80q", f, got)
+			}
+		}
+	}
+}
