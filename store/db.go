@@ -64,8 +64,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// a disk read. Since the duplicate index moved into memory, 16 MB per
 	// connection ingests as fast as 32 MB did, at 100k and at 1M items
 	// stored (A/B, two runs each), and a 1,000-feed refresh peaks 30 MB
-	// lower (~120 MB of RSS against ~155).
-	q.Add("_pragma", "cache_size(-16384)")
+	// lower (~120 MB of RSS against ~155). 8 MB (issue 19) measured no
+	// slower for a refresh pass of 1 KB or 4 KB items, ingest at 100k
+	// stored, or searches and topic renders at 20k (1M not measured), and
+	// takes another ~15 MB off a refresh's peak (docs/PERFORMANCE.md).
+	q.Add("_pragma", "cache_size(-8192)")
 	// Checkpoint every ~40 MB of WAL, not 4 MB: pages a refresh rewrites
 	// commit after commit (index leaves, the search segment) are copied
 	// into the database once per checkpoint, so fewer checkpoints copy
@@ -82,7 +85,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// rest after use; a reopened one runs every pragma, parses the schema
 	// and prepares its statements again. Searches run one per CPU beside
 	// a writer and feed renders, so keep that many. Each holds at most its
-	// page cache (16 MB, only as far as it was filled).
+	// page cache (8 MB, only as far as it was filled).
 	sdb.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
 	d := &DB{db: sdb, path: path, near: newNearIndex(), Now: time.Now}
 	// Two processes opening a new file at once (serve and a cron refresh)
