@@ -6,14 +6,19 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/topicfeed/topicfeed/feed"
+	"github.com/topicfeed/topicfeed/internal/pgtest"
 )
 
 // Benchmarks for search and topic rendering over a large store. The 1M
@@ -25,13 +30,75 @@ import (
 //
 // The cache lives in $TMPDIR/topicfeed-search-bench, keyed by
 // searchBenchVersion: bump it when the schema or the generator changes.
+//
+// TOPICFEED_BENCH_SEARCH_SIZES=20000,100000 picks other sizes.
+// TOPICFEED_BENCH_DATABASE picks the backend of the search and render
+// benchmarks (the store tests run twice, on SQLite and then on PostgreSQL:
+// see TestMain); when it is set, their names start with db=sqlite/ or
+// db=postgres/:
+//
+//	(unset)       a cached SQLite file, in both runs
+//	sqlite        a cached SQLite file, in the SQLite run only
+//	postgres      the PostgreSQL run only, on the throwaway server (pgtest):
+//	              each size is built once per test binary, not cached
+//	both          each run on its own backend: SQLite, then PostgreSQL
+//	postgres://…  the PostgreSQL run only, on that server (its user may
+//	              create databases), cached as database topicfeed_search_VERSION_N
+//
+//	TOPICFEED_BENCH_DATABASE=both go test ./store -run '^$' -bench 'Search$' -timeout 3h
 const searchBenchVersion = "s3"
 
 func searchBenchSizes() []int {
+	if v := os.Getenv("TOPICFEED_BENCH_SEARCH_SIZES"); v != "" {
+		var sizes []int
+		for f := range strings.SplitSeq(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				panic("TOPICFEED_BENCH_SEARCH_SIZES: not a size: " + f)
+			}
+			sizes = append(sizes, n)
+		}
+		return sizes
+	}
 	if os.Getenv("TOPICFEED_BENCH_1M") != "" {
 		return []int{20_000, 1_000_000}
 	}
 	return []int{20_000}
+}
+
+// searchBenchBackend is the backend of the search benchmarks in this run
+// of the store tests ("sqlite" or "postgres"), or "" when
+// TOPICFEED_BENCH_DATABASE is unset (a SQLite file in every run); skip
+// reports that they do not run in this one.
+func searchBenchBackend() (backend string, skip bool) {
+	v := os.Getenv("TOPICFEED_BENCH_DATABASE")
+	switch {
+	case v == "":
+		return "", false
+	case v == "sqlite":
+		return "sqlite", onPostgres
+	case v == "postgres" || IsPostgres(v):
+		return "postgres", !onPostgres
+	case v == "both":
+		if onPostgres {
+			return "postgres", false
+		}
+		return "sqlite", false
+	}
+	panic("TOPICFEED_BENCH_DATABASE: want sqlite, postgres, both or a postgres:// URL, not " + v)
+}
+
+// searchBenchRun runs a search benchmark's case, its name prefixed with
+// the backend when one was chosen, or skips b when this run has none.
+func searchBenchRun(b *testing.B, name string, fn func(b *testing.B)) {
+	backend, skip := searchBenchBackend()
+	if skip {
+		b.Skip("TOPICFEED_BENCH_DATABASE=" + os.Getenv("TOPICFEED_BENCH_DATABASE") + ": not in this run")
+	}
+	if backend != "" {
+		name = "db=" + backend + "/" + name
+	}
+	b.Run(name, fn)
 }
 
 // benchSubjects are what generated articles are about, most common first
@@ -129,6 +196,14 @@ func searchBenchTopics(tb testing.TB) []*feed.Topic {
 // it first if needed.
 func searchBenchDB(b *testing.B, n int) *DB {
 	b.Helper()
+	if backend, _ := searchBenchBackend(); backend == "postgres" {
+		db, err := Open(context.Background(), pgSearchBenchDB(b, n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	}
 	dir := filepath.Join(os.TempDir(), "topicfeed-search-bench")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
@@ -155,9 +230,90 @@ func searchBenchDB(b *testing.B, n int) *DB {
 	return db
 }
 
+// pgSearchBench holds the PostgreSQL databases of the search benchmarks
+// built by this test binary, by size.
+var (
+	pgSearchBenchMu sync.Mutex
+	pgSearchBench   = map[int]string{}
+)
+
+// pgSearchBenchDB returns the URL of a PostgreSQL database of n generated
+// items, building it first if needed: on the throwaway server once per
+// test binary, or on the server TOPICFEED_BENCH_DATABASE names once (a
+// table bench_ready marks a finished build).
+func pgSearchBenchDB(b *testing.B, n int) string {
+	b.Helper()
+	pgSearchBenchMu.Lock()
+	defer pgSearchBenchMu.Unlock()
+	if dsn, ok := pgSearchBench[n]; ok {
+		return dsn
+	}
+	ctx := context.Background()
+	base := os.Getenv("TOPICFEED_BENCH_DATABASE")
+	var dsn string
+	if !IsPostgres(base) {
+		dsn = pgtest.DSN(b)
+	} else {
+		u, err := url.Parse(base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := fmt.Sprintf("topicfeed_search_%s_%d", searchBenchVersion, n)
+		u.Path = "/" + name
+		dsn = u.String()
+		if ready, err := pgBenchReady(ctx, dsn); err == nil && ready {
+			pgSearchBench[n] = dsn
+			return dsn
+		}
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name)
+		if err == nil {
+			_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
+		}
+		conn.Close(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	start := time.Now()
+	if err := buildSearchBenchDB(dsn, n, searchBenchTopics(b)); err != nil {
+		b.Fatal(err)
+	}
+	if IsPostgres(base) {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = conn.Exec(ctx, "CREATE TABLE bench_ready ()")
+		conn.Close(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("built %d items on PostgreSQL in %v", n, time.Since(start).Round(time.Second))
+	pgSearchBench[n] = dsn
+	return dsn
+}
+
+func pgBenchReady(ctx context.Context, dsn string) (bool, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(ctx)
+	var ready bool
+	err = conn.QueryRow(ctx, "SELECT to_regclass('bench_ready') IS NOT NULL").Scan(&ready)
+	return ready, err
+}
+
 // buildSearchBenchDB writes rows directly rather than through Ingest: the
 // dedup work is not what these benchmarks measure, and at 1M items it
 // would multiply the build time. The search triggers run as in Ingest.
+// path may be a PostgreSQL URL: its own triggers then queue the items and
+// flushSearch writes its own index.
 func buildSearchBenchDB(path string, n int, topics []*feed.Topic) error {
 	ctx := context.Background()
 	db, err := Open(ctx, path)
@@ -173,10 +329,11 @@ func buildSearchBenchDB(path string, n int, topics []*feed.Topic) error {
 			return err
 		}
 	}
+	start := time.Now()
 	for from := 0; from < n; from += 1000 {
 		err := db.transact(ctx, func(tx *sql.Tx) error {
 			for i := from; i < min(from+1000, n); i++ {
-				if err := benchInsert(ctx, tx, searchBenchItem(i), searchBenchSource(i), i, topics); err != nil {
+				if err := benchInsert(ctx, db, tx, searchBenchItem(i), searchBenchSource(i), i, topics); err != nil {
 					return err
 				}
 			}
@@ -187,6 +344,15 @@ func buildSearchBenchDB(path string, n int, topics []*feed.Topic) error {
 		if err != nil {
 			return err
 		}
+		if done := from + 1000; n >= 100_000 && done%(n/10) == 0 {
+			fmt.Fprintf(os.Stderr, "store bench: built %d of %d items in %v\n", done, n, time.Since(start).Round(time.Second))
+		}
+	}
+	if db.pg != nil {
+		// What autovacuum does to a table that stopped growing: statistics
+		// for the planner and the visibility map for index-only scans.
+		_, err = db.db.ExecContext(ctx, `VACUUM (ANALYZE)`)
+		return err
 	}
 	_, err = db.db.ExecContext(ctx, `INSERT INTO search (search) VALUES ('optimize')`)
 	return err
@@ -202,17 +368,24 @@ func ensureSourceDB(ctx context.Context, db *DB, name string) (int64, error) {
 	return id, err
 }
 
-func benchInsert(ctx context.Context, tx *sql.Tx, it feed.Item, src string, n int, topics []*feed.Topic) error {
+func benchInsert(ctx context.Context, db *DB, tx *sql.Tx, it feed.Item, src string, n int, topics []*feed.Topic) error {
 	pub := it.Published.UnixNano()
-	r, err := tx.ExecContext(ctx, `INSERT INTO items (url, title, content, text, author, categories,
-		published, updated, created, content_hash, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-		it.URL, it.Title, it.Content, it.Text, it.Author, strings.Join(it.Categories, "\n"), pub, pub, pub, it.GUID)
-	if err != nil {
-		return err
-	}
-	id, err := r.LastInsertId()
-	if err != nil {
-		return err
+	const insert = `INSERT INTO items (url, title, content, text, author, categories,
+		published, updated, created, content_hash, simhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`
+	args := []any{it.URL, it.Title, it.Content, it.Text, it.Author, strings.Join(it.Categories, "\n"), pub, pub, pub, it.GUID}
+	var id int64
+	if db.pg != nil { // pgx has no LastInsertId
+		if err := tx.QueryRowContext(ctx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
+			return err
+		}
+	} else {
+		r, err := tx.ExecContext(ctx, insert, args...)
+		if err != nil {
+			return err
+		}
+		if id, err = r.LastInsertId(); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sightings (item_id, source_id, guid, url, hash, reason, seen)
 		SELECT ?, id, ?, ?, ?, 'new', ? FROM sources WHERE name = ?`, id, it.GUID, it.URL, it.GUID, pub, src); err != nil {
@@ -249,7 +422,7 @@ var searchBenchQueries = []struct{ name, q string }{
 func BenchmarkSearch(b *testing.B) {
 	for _, n := range searchBenchSizes() {
 		for _, q := range searchBenchQueries {
-			b.Run(fmt.Sprintf("items=%d/%s", n, q.name), func(b *testing.B) {
+			searchBenchRun(b, fmt.Sprintf("items=%d/%s", n, q.name), func(b *testing.B) {
 				db := searchBenchDB(b, n)
 				r := mustRule(b, q.q)
 				var got, ops int
@@ -274,7 +447,7 @@ func BenchmarkSearch(b *testing.B) {
 func BenchmarkSearchParallel(b *testing.B) {
 	for _, n := range searchBenchSizes() {
 		for _, q := range searchBenchQueries[:3] {
-			b.Run(fmt.Sprintf("items=%d/%s", n, q.name), func(b *testing.B) {
+			searchBenchRun(b, fmt.Sprintf("items=%d/%s", n, q.name), func(b *testing.B) {
 				db := searchBenchDB(b, n)
 				r := mustRule(b, q.q)
 				b.SetParallelism(4)
@@ -296,7 +469,7 @@ func BenchmarkSearchParallel(b *testing.B) {
 func BenchmarkTopicRender(b *testing.B) {
 	for _, n := range searchBenchSizes() {
 		for _, topic := range []string{feed.AllTopic, "pakistan-us", "who-polio"} {
-			b.Run(fmt.Sprintf("items=%d/%s", n, topic), func(b *testing.B) {
+			searchBenchRun(b, fmt.Sprintf("items=%d/%s", n, topic), func(b *testing.B) {
 				db := searchBenchDB(b, n)
 				ch := feed.Channel{Title: topic, Link: "http://x/topics/" + topic, BaseURL: "http://x"}
 				var buf bytes.Buffer
@@ -339,7 +512,11 @@ func BenchmarkSearchIngest(b *testing.B) {
 		}
 	}
 	for _, db := range []*DB{dbs[1], dbs[3]} {
-		for _, trig := range []string{"search_new", "search_merge", "search_update", "search_delete"} {
+		drops := []string{"search_new", "search_merge", "search_update", "search_delete"}
+		if db.pg != nil { // the store tests' PostgreSQL run: its own triggers
+			drops = []string{"search_sighting ON sightings", "search_update ON items"}
+		}
+		for _, trig := range drops {
 			if _, err := db.db.Exec(`DROP TRIGGER ` + trig); err != nil {
 				b.Fatal(err)
 			}
@@ -379,7 +556,7 @@ func BenchmarkSearchIngest(b *testing.B) {
 func rawBatch(ctx context.Context, db *DB, batch []feed.Item, first int) error {
 	return db.transact(ctx, func(tx *sql.Tx) error {
 		for i, it := range batch {
-			if err := benchInsert(ctx, tx, it, "bench", first+i, nil); err != nil {
+			if err := benchInsert(ctx, db, tx, it, "bench", first+i, nil); err != nil {
 				return err
 			}
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/topicfeed/topicfeed/config"
 	"github.com/topicfeed/topicfeed/fetch"
+	"github.com/topicfeed/topicfeed/internal/loopfeed"
 	"github.com/topicfeed/topicfeed/internal/synth"
 	"github.com/topicfeed/topicfeed/refresh"
 	"github.com/topicfeed/topicfeed/store"
@@ -59,7 +60,7 @@ func main() {
 }
 
 func bench(ctx context.Context, o options) error {
-	fmt.Printf("machine: %d CPUs (%s), GOMAXPROCS %d, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Printf("machine: %d CPUs (%s), GOMAXPROCS %d, %s\n", runtime.NumCPU(), loopfeed.CPUModel(), runtime.GOMAXPROCS(0), runtime.Version())
 	addrs, stop, err := startServer(o.feeds, o.items, o.itemSize)
 	if err != nil {
 		return err
@@ -92,23 +93,9 @@ func bench(ctx context.Context, o options) error {
 // writeConfig writes a config of o.feeds sources, feed i on address i mod
 // len(addrs), with three topics so classification costs what it would.
 func writeConfig(dir string, addrs []string, o options) (string, error) {
-	var b strings.Builder
-	b.WriteString("database: bench.db\nrefresh:\n  interval: 1h\n")
-	if o.concurrency > 0 {
-		fmt.Fprintf(&b, "  concurrency: %d\n", o.concurrency)
-	}
-	if o.perHost > 0 {
-		fmt.Fprintf(&b, "  per_host: %d\n", o.perHost)
-	}
-	b.WriteString("topics:\n  - name: all\n" +
-		"  - name: ports\n    match: 'harbour OR railway'\n" +
-		"  - name: politics\n    match: '(election OR council OR minister) AND NOT drought'\n")
-	b.WriteString("sources:\n")
-	for i := range o.feeds {
-		fmt.Fprintf(&b, "  - name: feed%04d\n    url: %s/feed/%d\n", i, addrs[i%len(addrs)], i)
-	}
+	c := loopfeed.Config{Database: "bench.db", Addrs: addrs, Feeds: o.feeds, Concurrency: o.concurrency, PerHost: o.perHost}
 	path := filepath.Join(dir, "topicfeed.yaml")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	return path, os.WriteFile(path, []byte(c.YAML()), 0o644)
 }
 
 // newRefresher wires a Refresher from the config exactly as

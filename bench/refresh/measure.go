@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -182,20 +181,4 @@ func benchBinary(ctx context.Context, o options, cfgPath string) error {
 	stored, err := db.CountItems(ctx)
 	fmt.Printf("items stored %d of %d expected: %d lost\n", stored, o.feeds*o.items, o.feeds*o.items-stored)
 	return err
-}
-
-// cpuModel names the processor, from /proc/cpuinfo where there is one.
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }

@@ -3,16 +3,12 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/topicfeed/topicfeed/internal/synth"
+	"github.com/topicfeed/topicfeed/internal/loopfeed"
 )
 
 // The feed server runs in a child process (this program with -serve), so
@@ -22,54 +18,17 @@ import (
 // cannot be bound), prints one "addr http://IP:PORT" line per listener and
 // then "ready", and serves /feed/I until killed.
 func serve(feeds, items, itemSize int) error {
-	bodies := makeFeeds(feeds, items, itemSize)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
-		if err != nil || i < 0 || i >= len(bodies) {
-			http.NotFound(w, r)
-			return
-		}
-		etag := fmt.Sprintf(`"f%d-v1"`, i)
-		w.Header().Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(len(bodies[i])))
-		w.Write(bodies[i])
-	})
-	lns := listenAll()
-	for _, ln := range lns {
-		fmt.Printf("addr http://%s\n", ln.Addr())
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
+	h := loopfeed.NewHandler(loopfeed.Feeds(feeds, items, itemSize))
+	lns, err := loopfeed.Listen(func(s string) { fmt.Fprintln(os.Stderr, s) })
+	if err != nil {
+		return err
+	}
+	addrs, _ := loopfeed.Serve(lns, h)
+	for _, a := range addrs {
+		fmt.Printf("addr %s\n", a)
 	}
 	fmt.Println("ready")
 	select {}
-}
-
-// listenAll binds one listener per loopback address, so the refresher's
-// per-host limit applies as it would across eight real sites.
-func listenAll() []net.Listener {
-	var lns []net.Listener
-	for i := 2; i <= 9; i++ {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", i))
-		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
-			fmt.Fprintf(os.Stderr, "cannot bind 127.0.0.%d (%v); serving every feed from 127.0.0.1\n", i, err)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			return []net.Listener{ln}
-		}
-		lns = append(lns, ln)
-	}
-	return lns
 }
 
 // startServer runs this program as the feed server and returns its base
@@ -103,24 +62,4 @@ func startServer(feeds, items, itemSize int) ([]string, func(), error) {
 	}
 	stop()
 	return nil, nil, fmt.Errorf("feed server exited before it was ready")
-}
-
-// makeFeeds renders every feed once, in parallel, before any is served.
-func makeFeeds(feeds, items, itemSize int) [][]byte {
-	bodies := make([][]byte, feeds)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range 4 {
-		wg.Go(func() {
-			for i := range next {
-				bodies[i] = synth.RSSSized(i, items, itemSize)
-			}
-		})
-	}
-	for i := range feeds {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return bodies
 }

@@ -69,18 +69,69 @@ func DSN(tb testing.TB) string {
 	}
 
 	name := fmt.Sprintf("t%d", dbSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn(d, "postgres"))
-	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" STRATEGY FILE_COPY"); err != nil {
+	if err := createDatabase(d, name); err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
 	return dsn(d, name)
 }
+
+func createDatabase(dir, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn(dir, "postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+name+" STRATEGY FILE_COPY")
+	return err
+}
+
+// Server is the throwaway server as a program that is not a test sees it
+// (a benchmark): Launch starts it.
+type Server struct{ dir string }
+
+// Launch starts the throwaway server as DSN does on first use, for a
+// program without a testing.TB; it returns the one already running if
+// there is one. Stop stops it and removes its files; should the program die
+// first, a watchdog process does that (as it does for a test binary).
+func Launch() (*Server, error) {
+	if _, err := lookup(); err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if dir == "" && startErr == nil {
+		startErr = setup()
+	}
+	if startErr != nil {
+		return nil, startErr
+	}
+	return &Server{dir: dir}, nil
+}
+
+// Database creates a new, empty database and returns its URL.
+func (s *Server) Database() (string, error) {
+	name := fmt.Sprintf("t%d", dbSeq.Add(1))
+	if err := createDatabase(s.dir, name); err != nil {
+		return "", err
+	}
+	return dsn(s.dir, name), nil
+}
+
+// PID returns the process id of the server's postmaster (the parent of
+// every backend), from its postmaster.pid file.
+func (s *Server) PID() (int, error) {
+	b, err := os.ReadFile(s.dir + "/data/postmaster.pid")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strconv.Atoi(strings.TrimSpace(line))
+}
+
+// Stop stops the server and removes its files.
+func (s *Server) Stop() { shutdown() }
 
 // The explicit port keeps a PGPORT in the environment from redirecting clients.
 func dsn(dir, db string) string {
