@@ -56,6 +56,13 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 		remote = ` AND url <> '' AND path = ''`
 	}
 	at := now.Unix()
+	// The daemon asks every second; a read answers most asks, where the
+	// UPDATE would take SQLite's write lock each time.
+	var due bool
+	if err := d.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE disabled = 0 AND next_fetch <= ?1
+		AND lease_until <= ?1`+remote+`)`, at).Scan(&due); err != nil || !due {
+		return nil, err
+	}
 	ids, err := d.ids(ctx, `UPDATE sources SET lease_owner = ?1, lease_until = ?2
 		WHERE id IN (SELECT id FROM sources WHERE disabled = 0 AND next_fetch <= ?3 AND lease_until <= ?3`+remote+`
 			ORDER BY next_fetch, id LIMIT ?4`+d.pick("", " FOR UPDATE SKIP LOCKED")+`)
