@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/topicfeed/topicfeed/feed"
-	"github.com/topicfeed/topicfeed/fetch"
 	"github.com/topicfeed/topicfeed/internal/pgtest"
-	"github.com/topicfeed/topicfeed/store"
 )
 
 // TestPostgresDownDuringRefresh stops PostgreSQL for a second in the
@@ -43,29 +41,12 @@ func TestPostgresDownDuringRefresh(t *testing.T) {
 	defer srv.Close()
 
 	ctx := t.Context()
-	db, err := store.Open(ctx, pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var sources []feed.Source
 	for i := range feeds {
 		sources = append(sources, feed.Source{Name: fmt.Sprintf("f%02d", i), URL: fmt.Sprintf("%s/f%02d.xml", srv.URL, i)})
 	}
-	topics := []*feed.Topic{{Name: feed.AllTopic}}
-	if err := db.SyncTopics(ctx, topics); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SyncSources(ctx, sources); err != nil {
-		t.Fatal(err)
-	}
-	r := &Refresher{
-		Ingester:    &Ingester{DB: db, Topics: topics, Sources: sources, MaxAge: 100 * 365 * 24 * time.Hour},
-		Client:      fetch.NewClient(fetch.Options{AllowPrivate: true, Timeout: 10 * time.Second}),
-		Untrusted:   fetch.NewClient(fetch.Options{Timeout: 10 * time.Second}),
-		Concurrency: 4,
-		Default:     time.Hour,
-	}
+	h := newHarnessAt(t, pgtest.DSN(t), sources...)
+	db, r := h.db, h.r
 
 	down := make(chan struct{})
 	go func() {

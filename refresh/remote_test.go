@@ -28,8 +28,13 @@ const testInterval = 30 * time.Minute
 
 func newHarness(t *testing.T, sources ...feed.Source) *harness {
 	t.Helper()
+	return newHarnessAt(t, filepath.Join(t.TempDir(), "x.db"), sources...)
+}
+
+// newHarnessAt is newHarness on the database at path (a PostgreSQL URL too).
+func newHarnessAt(t *testing.T, path string, sources ...feed.Source) *harness {
+	t.Helper()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
