@@ -134,6 +134,7 @@ func (d *DB) Close() error {
 		d.searchSt.close()
 	}
 	d.searchMu.Unlock()
+	d.near.reset() // its arrays are mapped outside the heap
 	return d.db.Close()
 }
 

@@ -94,14 +94,17 @@ func init() {
 		})
 }
 
-// foldAt is how many keys (8,192 items') recent holds before a fold.
-const foldAt = 1 << 17
+// foldAt is how many keys (~2,000 items') recent holds before a fold:
+// its map costs ~35 bytes a key, mid 8.
+const foldAt = 1 << 15
 
 // nearIndex maps keys to the items holding them. Entries are key<<32 | id:
-// 8 bytes per key, 136 bytes per item, 136 MB at 1M items.
+// 8 bytes per key, 136 bytes per item, 136 MB at 1M items, in arrays
+// mapped outside the Go heap (newKeys).
 // Keys read since the first load go to recent, a map; a fold sorts it into
-// mid, and mid merges into sorted only when it reaches a quarter of it, so
-// each key is copied a few times in all, not once per fold.
+// mid, and mid merges into sorted only when it reaches an eighth of it, so
+// each key is copied a few times in all, not once per fold, and mid adds
+// at most an eighth to sorted's memory.
 type nearIndex struct {
 	mu     sync.Mutex
 	seq    int64    // the last item_keys row read
@@ -163,6 +166,8 @@ func newNearIndex() *nearIndex { return &nearIndex{} }
 func (x *nearIndex) reset() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	freeKeys(x.sorted)
+	freeKeys(x.mid)
 	x.seq, x.sorted, x.starts, x.mid, x.recent, x.nrecent = 0, nil, nil, nil, keyMap{}, 0
 }
 
@@ -176,11 +181,12 @@ func (x *nearIndex) catchUp(ctx context.Context, q interface {
 	if first {
 		// Growing a slice of 16M keys an append at a time copied it
 		// ~30 times and kept the collector busy; the row count is cheap.
+		// A row holds at most 18 keys, and room not written costs no memory.
 		var n int
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM item_keys`).Scan(&n); err != nil {
 			return fmt.Errorf("band index: %w", err)
 		}
-		x.sorted = make([]uint64, 0, n*17)
+		x.sorted = newKeys(n * 18)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT seq, item_id, keys FROM item_keys WHERE seq > ? ORDER BY seq`, x.seq)
 	if err != nil {
@@ -277,6 +283,9 @@ func (x *nearIndex) addRow(id int64, blob []byte, first bool) {
 	for i := 0; i+nearKeyBytes <= len(blob); i += nearKeyBytes {
 		k := binary.LittleEndian.Uint32(blob[i:])
 		if first && id >= 0 && id <= math.MaxUint32 {
+			if len(x.sorted) == cap(x.sorted) {
+				x.sorted = mergeSorted(x.sorted, nil, len(x.sorted)+foldAt) // a row counted after count(*)
+			}
 			x.sorted = append(x.sorted, uint64(k)<<32|uint64(id))
 		} else {
 			x.recent.add(k, id)
@@ -308,11 +317,12 @@ func (x *nearIndex) fold() {
 		}
 	})
 	slices.Sort(add)
-	x.mid = mergeSorted(x.mid, add)
+	x.mid = mergeSorted(x.mid, add, 0)
 	x.recent, x.nrecent = keep, kept
-	if len(x.mid) > max(len(x.sorted)/4, 4*foldAt) {
-		x.sorted = mergeSorted(x.sorted, x.mid)
-		x.mid = x.mid[:0]
+	if len(x.mid) > max(len(x.sorted)/8, 4*foldAt) {
+		x.sorted = mergeSorted(x.sorted, x.mid, 0)
+		freeKeys(x.mid)
+		x.mid = nil
 		x.index()
 	}
 }
@@ -336,8 +346,10 @@ func (x *nearIndex) index() {
 }
 
 // mergeSorted merges add into dst, both sorted: in place from the back
-// when dst has room, else into a new array with a quarter to spare.
-func mergeSorted(dst, add []uint64) []uint64 {
+// when dst has room, else into a new array of capacity at least room with
+// as much again to spare, freeing dst: mapped room costs no memory until
+// written, and merging in place leaves no second copy resident.
+func mergeSorted(dst, add []uint64, room int) []uint64 {
 	n := len(dst) + len(add)
 	if cap(dst) >= n {
 		i, j := len(dst)-1, len(add)-1
@@ -353,7 +365,8 @@ func mergeSorted(dst, add []uint64) []uint64 {
 		}
 		return dst
 	}
-	out := make([]uint64, 0, n+n/4)
+	out := newKeys(max(2*n, room))
+	defer freeKeys(dst)
 	i, j := 0, 0
 	for i < len(dst) && j < len(add) {
 		if dst[i] <= add[j] {

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -435,6 +438,53 @@ func TestPagesMigrate(t *testing.T) {
 			t.Errorf("edited item with an article: %+v, want its validators and article", d)
 		case d.Item == idB && (d.ETag != "" || d.Content != ""):
 			t.Errorf("edited item that kept its summary: %+v, want an unconditional request", d)
+		}
+	}
+}
+
+// TestNearIndexOutsideHeap: the index's sorted arrays do not count toward
+// the Go heap (whose collector target would double them in RSS), and
+// lookups still find every key after folds and merges in mapped memory.
+func TestNearIndexOutsideHeap(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("the arrays are on the heap where mmap is not available")
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	x := newNearIndex()
+	defer x.reset()
+	before := heap()
+	const items = 40000
+	for id := range int64(items) {
+		blob := make([]byte, 0, 17*nearKeyBytes)
+		for b := range int64(17) {
+			blob = binary.LittleEndian.AppendUint32(blob, uint32((id*17+b)*2654435761))
+		}
+		x.addRow(id+1, blob, false)
+		x.maybeFold()
+	}
+	x.fold()
+	entries := items * 17
+	if got := len(x.sorted) + len(x.mid) + x.nrecent; got != entries {
+		t.Fatalf("index holds %d entries, want %d", got, entries)
+	}
+	if len(x.sorted) == 0 {
+		t.Fatal("nothing merged into sorted")
+	}
+	grew := heap() - before
+	if grew > uint64(entries*8/4) {
+		t.Errorf("the heap grew by %d bytes for %d bytes of entries: the arrays are on the heap", grew, entries*8)
+	}
+	for _, id := range []int64{0, 1, items / 2, items - 1} {
+		k := uint32((id*17 + 5) * 2654435761)
+		found := false
+		x.lookup(int64(uint64(k)<<32), func(got int64) { found = found || got == id+1 })
+		if !found {
+			t.Errorf("key of item %d not found", id+1)
 		}
 	}
 }
