@@ -29,7 +29,7 @@ import (
 
 type options struct {
 	feeds, items, itemSize, concurrency, perHost int
-	cpuProfile, memProfile, execBin              string
+	cpuProfile, memProfile, peakProfile, execBin string
 	keep, floor                                  bool
 }
 
@@ -43,6 +43,7 @@ func main() {
 	flag.IntVar(&o.perHost, "per-host", 0, "refresh.per_host (default: topicfeed's default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of both passes to this file")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile after the first pass to this file")
+	flag.StringVar(&o.peakProfile, "peakprofile", "", "write a heap profile to this file whenever pass 1's sampled RSS reaches a new peak")
 	flag.StringVar(&o.execBin, "exec", "", "run this topicfeed binary's `refresh -force` instead of the in-process Refresher")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary config and database")
 	flag.BoolVar(&o.floor, "floor", true, "first time fetching and parsing alone, in the same run")

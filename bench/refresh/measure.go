@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -81,6 +82,9 @@ func benchInProcess(ctx context.Context, o options, cfgPath string) error {
 	defer r.Ingester.DB.Close()
 	fmt.Printf("refresh: concurrency %d, per host %d, near-duplicate distance %d\n",
 		cfg.Refresh.Concurrency, cfg.Refresh.PerHost, cfg.NearDuplicateDistance())
+	if o.peakProfile != "" {
+		runtime.MemProfileRate = 4096 // the default's 512 KB samples blur a heap of tens of MB
+	}
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -106,7 +110,7 @@ func benchInProcess(ctx context.Context, o options, cfgPath string) error {
 		fmt.Printf("fetch + gofeed only:       %v\n", gf)
 		fmt.Printf("fetch + ParseFeed only:    %v\n", pf)
 	}
-	smp := startSampler(20 * time.Millisecond)
+	smp := startSampler(20*time.Millisecond, o.peakProfile)
 	first, err := pass(ctx, r)
 	if err != nil {
 		return err

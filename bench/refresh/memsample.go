@@ -31,7 +31,7 @@ type sampler struct {
 	io   [2]int64 // rchar, syscr of /proc/self/io at the start
 }
 
-func startSampler(period time.Duration) *sampler {
+func startSampler(period time.Duration, heapAtPeak string) *sampler {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		return nil
 	}
@@ -50,6 +50,13 @@ func startSampler(period time.Duration) *sampler {
 				m.goHeld = int64(ms[0].Value.Uint64() - ms[1].Value.Uint64())
 				m.goHeap = int64(ms[2].Value.Uint64())
 				peak = m
+				if heapAtPeak != "" {
+					// The live heap as of the last collection, at the moment
+					// the pass held the most memory.
+					if err := writeHeap(heapAtPeak); err != nil {
+						fmt.Fprintln(os.Stderr, "refresh bench:", err)
+					}
+				}
 			}
 			select {
 			case <-s.stop:
