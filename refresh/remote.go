@@ -417,9 +417,17 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	} else {
 		doc, err = fetch.ParseFeedPolled(redact(resp.URL), resp.Body, resp.URL, resp.Charset())
 	}
+	// The body is not kept while the feed waits for the writer: a parsed
+	// feed holds its items already, and the hub is all WebSub reads of it.
+	var hub, self string
+	if r.WebSub != nil && scrape == nil {
+		hub, self = fetch.FeedHub(resp.Body)
+	}
+	cache := resp.Cache
+	resp = nil
 	b := store.Batch{Source: s.Name, Items: doc.Items, Fetch: state}
 	if err == nil {
-		poll := r.policy(s.Name).choose(publishRate(doc.Items, now), resp.Cache.Longer(doc.Hint))
+		poll := r.policy(s.Name).choose(publishRate(doc.Items, now), cache.Longer(doc.Hint))
 		state.Poll, state.NextFetch = &poll, now.Add(jitter(poll.Interval))
 		b.Prepare(r.ingestOptions())
 	}
@@ -435,8 +443,8 @@ func (r *Refresher) one(ctx context.Context, s store.SourceInfo) Result {
 	if r.fullContentOn(s.Name) {
 		r.fullContent(ctx, s.Name, doc.Items)
 	}
-	if r.WebSub != nil && scrape == nil {
-		r.notice(ctx, s, resp.Body)
+	if hub != "" {
+		r.notice(ctx, s, hub, self)
 	}
 	return res
 }

@@ -96,15 +96,11 @@ func (w *WebSub) lease() time.Duration {
 	return defaultLease
 }
 
-// notice looks at a freshly polled feed of s for a hub. A feed that names
-// a hub and itself, and has no subscription there yet, is subscribed to;
-// one already subscribed is left to RenewWebSub. Feeds without a hub cost
-// one byte search.
-func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, doc []byte) {
-	hub, self := fetch.FeedHub(doc)
-	if hub == "" {
-		return
-	}
+// notice acts on the hub a freshly polled feed of s names (fetch.FeedHub,
+// which costs feeds without one a byte search). A feed that names a hub
+// and itself, and has no subscription there yet, is subscribed to; one
+// already subscribed is left to RenewWebSub.
+func (r *Refresher) notice(ctx context.Context, s store.SourceInfo, hub, self string) {
 	sub, err := r.Ingester.DB.Subscription(ctx, s.Name)
 	switch {
 	case err == nil && sub.Hub == hub && sub.Topic == self:
