@@ -80,20 +80,27 @@ func resolveLinks(fragment, base string) string {
 // everything else is copied as it came, since the sanitiser parses it
 // again anyway.
 func resolveLinksTo(out *bytes.Buffer, fragment, base string) bool {
+	if resolved, ok := resolveLinksScan(out, fragment, base); ok {
+		return resolved
+	}
+	out.Reset()
 	if !containsFold(fragment, "href") && !containsFold(fragment, "src") {
 		return false
 	}
-	b, err := url.Parse(base)
-	if err != nil || base == "" || !b.IsAbs() {
+	b, ok := absBase(base)
+	if !ok {
 		return false
 	}
 	out.Grow(len(fragment) + len(fragment)/8)
-	if resolveLinksScan(out, fragment, b) {
-		return true
-	}
-	out.Reset()
 	resolveLinksTokenizer(out, fragment, b)
 	return true
+}
+
+// absBase is base parsed, if it is an absolute URL links can be resolved
+// against.
+func absBase(base string) (*url.URL, bool) {
+	b, err := url.Parse(base)
+	return b, err == nil && base != "" && b.IsAbs()
 }
 
 // resolveLinksTokenizer is resolveLinksTo with html.Tokenizer, for what
@@ -627,32 +634,45 @@ func hexDigit(c byte) byte {
 	return 16
 }
 
-// resolveLinksScan is resolveLinksTokenizer by nextMarkup; false (out
-// partly written) where it leaves the input to the tokenizer.
-func resolveLinksScan(out *bytes.Buffer, s string, base *url.URL) bool {
+// resolveLinksScan is resolveLinksTo by nextMarkup: ok is false (out
+// partly written) where it leaves the input to the tokenizer. A fragment
+// with no tag to rebuild, or no base to resolve against, is not copied:
+// the tokenizer would have copied it unchanged.
+func resolveLinksScan(out *bytes.Buffer, s, base string) (resolved, ok bool) {
 	if strings.IndexByte(s, 0) >= 0 {
-		return false
+		return false, false
 	}
+	var b *url.URL
 	var arr [8]attrSpan
 	attrs := arr[:0]
 	copied := 0 // s[:copied] is written
 	for i := 0; ; {
 		t, a, found, ok := nextMarkup(s, i, attrs)
 		if !ok {
-			return false
+			return false, false
 		}
 		attrs = a
 		if !found {
+			if b == nil {
+				return false, true
+			}
 			out.WriteString(s[copied:])
-			return true
+			return true, true
 		}
 		i = t.end
 		if t.endTag || t.comment || !hasLink(s[t.start:t.end]) {
 			continue
 		}
+		if b == nil {
+			var abs bool
+			if b, abs = absBase(base); !abs {
+				return false, true
+			}
+			out.Grow(len(s) + len(s)/8)
+		}
 		out.WriteString(s[copied:t.start])
-		if !writeLinkTag(out, s, t, attrs, base) {
-			return false
+		if !writeLinkTag(out, s, t, attrs, b) {
+			return false, false
 		}
 		copied = t.end
 	}
