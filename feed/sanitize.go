@@ -208,38 +208,56 @@ func htmlTextTokenizer(out *bytes.Buffer, fragment string) {
 // collapseParagraphs folds runs of spaces within paragraphs and keeps one
 // blank line between them: paragraphs are what "\n\n" separates, words what
 // Unicode spaces separate, and empty paragraphs vanish. One pass, one copy
-// (HTMLText hands it its scratch buffer, not a string of it).
+// (HTMLText hands it its scratch buffer, not a string of it), made a
+// stretch at a time: a single ' ' between words is copied as it is.
 func collapseParagraphs[T string | []byte](s T) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	space, para := false, false // a separator seen since the last word was written
-	for i := 0; i < len(s); {
+	i, _ := spaceRun(s, 0) // leading spaces go
+	from := i              // s[from:i] is to be copied as it is
+	for i < len(s) {
+		if k := spaceClass[s[i]]; k == 0 || k == 2 && spaceAt(s, i) == 0 {
+			i++ // in a word
+			continue
+		}
+		if s[i] == ' ' && i+1 < len(s) && spaceClass[s[i+1]] == 0 {
+			i += 2 // the one space there should be, and a word
+			continue
+		}
+		end, para := spaceRun(s, i)
+		if end == len(s) {
+			break // trailing spaces go
+		}
+		if s[i] == ' ' && end == i+1 {
+			i = end
+			continue
+		}
+		b.Write([]byte(s[from:i])) // no copy for either type: the conversion does not escape
+		if para {
+			b.WriteString("\n\n")
+		} else {
+			b.WriteByte(' ')
+		}
+		from, i = end, end
+	}
+	b.Write([]byte(s[from:i]))
+	return b.String()
+}
+
+// spaceRun is the end of the spaces starting at s[i], and whether they
+// break the paragraph: they have a "\n\n".
+func spaceRun[T string | []byte](s T, i int) (end int, para bool) {
+	for i < len(s) {
 		if s[i] == '\n' && i+1 < len(s) && s[i+1] == '\n' {
 			para = true
 			i += 2
-			continue
-		}
-		if n := spaceAt(s, i); n > 0 {
-			space = true
+		} else if n := spaceAt(s, i); n > 0 {
 			i += n
-			continue
+		} else {
+			break
 		}
-		j := i + 1 // the word runs to the next space or paragraph break
-		for j < len(s) && (spaceClass[s[j]] == 0 || spaceAt(s, j) == 0) {
-			j++
-		}
-		if b.Len() > 0 {
-			if para {
-				b.WriteString("\n\n")
-			} else if space {
-				b.WriteByte(' ')
-			}
-		}
-		space, para = false, false
-		b.Write([]byte(s[i:j])) // no copy for either type: the conversion does not escape
-		i = j
 	}
-	return b.String()
+	return i, para
 }
 
 // spaceAt is the length of the space character at s[i], 0 if there is
@@ -532,7 +550,8 @@ func htmlTextScan(out *bytes.Buffer, s string) bool {
 	}
 }
 
-// isBlockTag is blockTags[name] for a name in any case, without a copy.
+// isBlockTag is blockTags[name] for a name in any case, without a copy
+// or a hash.
 func isBlockTag(name string) bool {
 	var b [10]byte // the longest block tag's length
 	if len(name) > len(b) {
@@ -541,7 +560,12 @@ func isBlockTag(name string) bool {
 	for i := range len(name) {
 		b[i] = lowerASCII(name[i])
 	}
-	return blockTags[string(b[:len(name)])]
+	switch string(b[:len(name)]) {
+	case "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
+		"section", "article", "figcaption", "hr", "table":
+		return true
+	}
+	return false
 }
 
 // writeHTMLText writes text as the tokenizer's Text: line ends made

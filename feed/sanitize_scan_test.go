@@ -221,3 +221,16 @@ func resolveLinksOK(out *bytes.Buffer, s string) bool {
 	_, ok := resolveLinksScan(out, s, scanBase)
 	return ok
 }
+
+// TestIsBlockTag: the switch is the map, in any case.
+func TestIsBlockTag(t *testing.T) {
+	names := []string{"", "a", "b", "span", "pre2", "blockquotes", "h7", "Table", "FIGCAPTION", "sEcTiOn"}
+	for k := range blockTags {
+		names = append(names, k, strings.ToUpper(k), k+"x", k[:len(k)-1])
+	}
+	for _, n := range names {
+		if got, want := isBlockTag(n), blockTags[strings.ToLower(n)]; got != want {
+			t.Errorf("isBlockTag(%q) = %v, want %v", n, got, want)
+		}
+	}
+}
