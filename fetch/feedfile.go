@@ -226,6 +226,32 @@ type itemParse struct {
 	f          *gofeed.Feed
 	doc        []byte
 	atomTitles []int8
+	base       baseURL
+}
+
+// baseURL is resolve with the base parsed once for all of a feed's items.
+type baseURL struct {
+	raw    string
+	u      *url.URL
+	parsed bool
+}
+
+func (b *baseURL) resolve(base, link string) string {
+	if link == "" || base == "" {
+		return link
+	}
+	if !b.parsed || b.raw != base {
+		b.raw, b.parsed = base, true
+		b.u, _ = url.Parse(base)
+	}
+	if b.u == nil {
+		return link
+	}
+	r, err := b.u.Parse(link)
+	if err != nil {
+		return link
+	}
+	return r.String()
 }
 
 func (p *itemParse) item(i int, e *gofeed.Item, base string) (feed.Item, string) {
@@ -243,12 +269,12 @@ func (p *itemParse) item(i int, e *gofeed.Item, base string) (feed.Item, string)
 	if e.Content != "" && e.Description != "" {
 		it.Summary = feed.HTMLText(e.Description)
 	}
-	link := resolve(base, strings.TrimSpace(e.Link))
+	link := p.base.resolve(base, strings.TrimSpace(e.Link))
 	if link == "" {
 		// An episode that is only its media: the enclosure is what it links to.
 		for _, enc := range e.Enclosures {
 			if u := strings.TrimSpace(enc.URL); u != "" {
-				link = resolve(base, u)
+				link = p.base.resolve(base, u)
 				break
 			}
 		}
@@ -384,18 +410,8 @@ func firstSentence(text string) string {
 }
 
 func resolve(base, link string) string {
-	if link == "" || base == "" {
-		return link
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return link
-	}
-	r, err := u.Parse(link)
-	if err != nil {
-		return link
-	}
-	return r.String()
+	var b baseURL
+	return b.resolve(base, link)
 }
 
 // oneLine keeps parser errors to the one line a user sees.
