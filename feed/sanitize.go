@@ -48,6 +48,10 @@ func Sanitize(fragment, base string) string {
 	if strings.TrimSpace(fragment) == "" {
 		return ""
 	}
+	if strings.IndexByte(fragment, '<') < 0 && strings.IndexByte(fragment, 0) < 0 {
+		// Text alone is one text token, which the policy writes escaped.
+		return strings.TrimSpace(html.EscapeString(html.UnescapeString(convertNewlines(fragment))))
+	}
 	var in io.Reader
 	if resolved := getBuf(); resolveLinksTo(resolved, fragment, base) {
 		defer putBuf(resolved)
@@ -571,9 +575,7 @@ func isBlockTag(name string) bool {
 // writeHTMLText writes text as the tokenizer's Text: line ends made
 // "\n", then character references decoded.
 func writeHTMLText(out *bytes.Buffer, text string) {
-	if strings.IndexByte(text, '\r') >= 0 {
-		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
-	}
+	text = convertNewlines(text)
 	for {
 		i := strings.IndexByte(text, '&')
 		if i < 0 {
@@ -744,9 +746,7 @@ func writeLower(out *bytes.Buffer, s string) {
 // false for any other reference, which attribute values decode their own way
 // (the bare '&' of "?a=1&b=2" is no reference).
 func attrValue(v string) (string, bool) {
-	if strings.IndexByte(v, '\r') >= 0 {
-		v = strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\r", "\n")
-	}
+	v = convertNewlines(v)
 	i := strings.IndexByte(v, '&')
 	if i < 0 {
 		return v, true
@@ -810,4 +810,12 @@ func writeEscaped(out *bytes.Buffer, s string) {
 		}
 		s = s[i+1:]
 	}
+}
+
+// convertNewlines makes "\r\n" and "\r" "\n", as the tokenizer does.
+func convertNewlines(s string) string {
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }

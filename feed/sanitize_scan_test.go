@@ -88,9 +88,9 @@ func sanitizeReference(fragment, base string) string {
 // without quotes, repeated, with references, self-closing or not.
 var scanSeeds = []string{
 	`<a href="/x">x</a`, `text <a href="/x"`, `<p>one</p><`, `a </`, `a </>b`, `a </ b>c`, `</p x="a>b">t`,
-	`<!-- c -->t`, `<!---->t`, `<!-->t`, `<!--->t`, `<!-- a --!> b`, `<!-- a --!-- b -->c`, `<!-- open`, `<!doctype html>t`, `<![CDATA[x]]>t`, `<?xml x?>t`,
+	`<!-- c -->t`, `<!---->t`, `<!-->t`, `<!--->t`, `<!-- a --!> b`, `<!-- a --!> b --> c`, `<!-- a --!-- b -->c`, `<!-- open`, `<!doctype html>t`, `<![CDATA[x]]>t`, `<?xml x?>t`,
 	`<A HREF=/a/b?c=1&d=2>u</A>`, `<a href='/q?a=1&amp;b=2&#38;c&#x26;d'>q</a>`, `<a href="/q?&copy=1&copy;&ampx;&#128;&#0;&#xD800;">r</a>`,
-	`<a href="/one" HREF="/two" title=t TITLE=u>dup</a>`, `<p a=/>x</p>`, `<a href=x/>y`, `<br/>z<br />w<img src=i.png/>`, `<a href/=x>h</a><a =href=y>i</a>`,
+	`<a href="/one" HREF="/two" title=t TITLE=u>dup</a><a href="/x" title="a&nbsp;b&quot;c&apos;d&#x20AC;">n</a>`, `<p a=/>x</p>`, `<a href=x/>y`, `<br/>z<br />w<img src=i.png/>`, `<a href/=x>h</a><a =href=y>i</a>`,
 	"<a\thref\n=\r\n'/x\r\ny'\f>nl</a>\r\ntext\rmore\r\n\r\n", "<a href=\"/a\x00b\">nul</a>\x00", `<a href=" /sp ace ">s</a><a href="">e</a><a href>f</a>`,
 	`<script src="/s.js">if (a<b) x("<a href=/y>")</script>after`, `<SCRIPT>x</SCRIPT>y<style>p{}</style>z</script>w`, `<textarea><a href=/t></textarea>`, `<title>t</title><xmp><b></xmp>`, `<plaintext><a href=/p>`,
 	`<p>Tom & Jerry &amp; &lt;b&gt; &#39;q&#34; &quot;&apos;&nbsp;&AMP; &ampx; &amp &#65 &#x41; &#X41; &#; &# &#x; &#99999999999;</p>`,
@@ -99,6 +99,7 @@ var scanSeeds = []string{
 	`<img srcset="a.png 2x" src="b.png"><a hreflang=en href="https://abs.example/x">a</a><a xhref=/n>n</a>`,
 	`<a href="javascript:alert(1)">j</a><a href="HTTPS://Up.Example/P/../Q">u</a><a href="//proto.example/r">p</a><a href="#frag">f</a><a href="?q">q</a>`,
 	`<a href="mailto:x@y.example">m</a><img src="data:image/png;base64,iVBORw0KGgo="><a href="http://[::1">bad</a>`,
+	"plain text only", " text & more &amp; &lt;not a tag&gt; 'quoted' \"twice\"\r\nline\rend &copy &notin; &#0; ", "\r\n\r\n", "a\x00b &amp;",
 	`<iframe src="/f"></iframe><noscript><a href=/n></noscript><noembed></noembed><noframes></noframes>`,
 }
 
