@@ -98,12 +98,13 @@ func benchInProcess(ctx context.Context, o options, cfgPath string) error {
 	if err != nil {
 		return err
 	}
+	var gf, pf passStats
 	if o.floor {
-		gf, err := floor(ctx, r, due, false)
+		gf, err = floor(ctx, r, due, false)
 		if err != nil {
 			return err
 		}
-		pf, err := floor(ctx, r, due, true)
+		pf, err = floor(ctx, r, due, true)
 		if err != nil {
 			return err
 		}
@@ -133,6 +134,11 @@ func benchInProcess(ctx context.Context, o options, cfgPath string) error {
 		return err
 	}
 	report(o, first, second, stored, peak, memLine)
+	if o.floor && gf.cpu > 0 && pf.cpu > 0 {
+		// Issue 19's targets: pass 1's CPU against the floors of this run.
+		fmt.Printf("pass 1 CPU / floor: %.2f × fetch + gofeed, %.2f × fetch + ParseFeed (target ≤ 1.8 × gofeed); peak RSS %.1f MB (target ≤ 64)\n",
+			first.cpu.Seconds()/gf.cpu.Seconds(), first.cpu.Seconds()/pf.cpu.Seconds(), float64(peak)/(1<<20))
+	}
 	return nil
 }
 
